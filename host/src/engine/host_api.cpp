@@ -1,1 +1,65 @@
-// placeholder, replaced by the engine's host services table
+#include "engine/host_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string_view>
+
+namespace wprun::engine {
+namespace {
+
+spdlog::level::level_enum to_spdlog(wprun_log_level level) noexcept {
+    switch (level) {
+        case WPRUN_LOG_TRACE:
+            return spdlog::level::trace;
+        case WPRUN_LOG_DEBUG:
+            return spdlog::level::debug;
+        case WPRUN_LOG_INFO:
+            return spdlog::level::info;
+        case WPRUN_LOG_WARN:
+            return spdlog::level::warn;
+        default:
+            return spdlog::level::err;
+    }
+}
+
+void log(const wprun_stage_context* ctx,
+         wprun_log_level level,
+         const char* message,
+         size_t size) noexcept {
+    try {
+        std::string_view stage = ctx ? std::string_view(ctx->name) : "plugin";
+        spdlog::log(to_spdlog(level), "[{}] {}", stage, std::string_view(message, size));
+    } catch (...) {
+        // Logging never throws across the C boundary.
+    }
+}
+
+int emit(wprun_emitter* out, const char* data, size_t size) noexcept {
+    try {
+        item& it = out->out->emplace_back();
+        it.payload.assign(std::string_view(data, size));
+        it.seq = out->job;  // which job this output belongs to; replaced once the call returns
+    } catch (...) {
+        out->out_of_memory = true;
+        return 1;
+    }
+    return out->stop && out->stop->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+void select(wprun_emitter* out, size_t index) noexcept { out->job = static_cast<uint32_t>(index); }
+
+int should_stop(const wprun_emitter* out) noexcept {
+    return out->stop && out->stop->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+uint64_t deadline_ns(const wprun_emitter* out) noexcept { return out->deadline_ns; }
+
+}  // namespace
+
+const wprun_host_api* host_api() noexcept {
+    static const wprun_host_api api{sizeof(wprun_host_api), WPRUN_ABI_VERSION, &log, &emit, &select,
+                                    &should_stop,           &deadline_ns};
+    return &api;
+}
+
+}  // namespace wprun::engine

@@ -49,9 +49,7 @@ struct item {
 
     std::string_view key() const noexcept { return extra ? std::string_view(extra->key) : ""; }
     std::string_view path() const noexcept { return extra ? std::string_view(extra->path) : ""; }
-    std::string_view error() const noexcept {
-        return extra ? std::string_view(extra->error) : "";
-    }
+    std::string_view error() const noexcept { return extra ? std::string_view(extra->error) : ""; }
     item_extra& ensure_extra() {
         if (!extra) extra = std::make_unique<item_extra>();
         return *extra;

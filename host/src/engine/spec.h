@@ -103,9 +103,9 @@ struct stage_spec {
 
 /// What `wprun test` checks after running the pipeline.
 struct expect_spec {
-    std::string output;  ///< file (or folder, for the files sink) the output must equal
-    bool sorted = false; ///< compare line sets instead of exact order (unordered sinks)
-    std::string errors;  ///< optional: file the error output's JSON lines must equal
+    std::string output;   ///< file (or folder, for the files sink) the output must equal
+    bool sorted = false;  ///< compare line sets instead of exact order (unordered sinks)
+    std::string errors;   ///< optional: file the error output's JSON lines must equal
     std::optional<uint64_t> read, written, filtered, failed, cancelled;
     std::optional<int> exit;  ///< expected exit code (default: 0, or 1 when failed > 0)
     location where;
@@ -120,6 +120,7 @@ struct pipeline_spec {
     io_spec sink;
     io_spec errors;
     std::optional<expect_spec> expect;
+    std::string description;  ///< optional, for `wprun validate` and listings
 };
 
 }  // namespace wprun::engine

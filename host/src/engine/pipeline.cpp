@@ -1,0 +1,188 @@
+#include "engine/pipeline.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "engine/reorder_window.h"
+
+namespace wprun::engine {
+namespace {
+
+constexpr size_t source_batch = 256;
+constexpr size_t sink_batch = 256;
+constexpr int64_t permit_wait_us = 20'000;
+
+void bump(std::atomic<uint64_t>& c, uint64_t n = 1) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+struct pipeline::state {
+    run_options options;
+    run_signals signals;
+    std::vector<std::unique_ptr<stage_queue>> queues;  // queues[i] feeds stage i; last feeds sink
+    moodycamel::LightweightSemaphore window;           // ordered: free places in the window
+    std::vector<std::string> stage_names;              // by item.stage: 0 = source
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::atomic<bool> sink_done{false};
+    moodycamel::LightweightSemaphore finished;  // signalled once by the sink thread
+    std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0};
+
+    explicit state(const run_options& o)
+        : options(o), window(static_cast<ssize_t>(std::max<size_t>(o.window, 1))) {}
+};
+
+pipeline::pipeline(std::vector<stage_config> stages) {
+    uint16_t index = 1;
+    for (auto& cfg : stages) stages_.push_back(std::make_unique<stage>(std::move(cfg), index++));
+}
+
+pipeline::~pipeline() = default;
+
+run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_options& options) {
+    state st(options);
+    st.stage_names.push_back("source");
+    for (const auto& s : stages_) {
+        st.queues.push_back(
+            std::make_unique<stage_queue>(s->config().queue_items, s->config().queue_bytes));
+        st.stage_names.push_back(s->config().name);
+    }
+    st.queues.push_back(std::make_unique<stage_queue>(options.sink_queue, 0));
+    for (size_t i = 0; i < stages_.size(); ++i)
+        stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered);
+    std::thread sink_thread([&] { write_sink(st, out, errors); });
+    std::thread source_thread([&] { read_source(st, src); });
+    supervise(st, options);
+    source_thread.join();
+    for (auto& s : stages_) s->join();
+    sink_thread.join();
+    return snapshot(st);
+}
+
+void pipeline::supervise(state& st, const run_options& options) {
+    auto deadline = options.deadline.count() > 0 ? st.started + options.deadline
+                                                 : std::chrono::steady_clock::time_point::max();
+    auto tick_us = std::chrono::duration_cast<std::chrono::microseconds>(options.tick).count();
+    while (!st.sink_done.load(std::memory_order_acquire)) {
+        if (st.finished.wait(std::max<int64_t>(tick_us, 1000))) break;
+        int interrupts = options.interrupts ? options.interrupts->load() : 0;
+        if (interrupts >= 2)
+            st.signals.request_cancel(stop_reason::interrupted);
+        else if (interrupts == 1)
+            st.signals.request_stop(stop_reason::interrupted);
+        if (std::chrono::steady_clock::now() >= deadline)
+            st.signals.request_cancel(stop_reason::deadline);
+        if (options.on_tick) options.on_tick(snapshot(st));
+    }
+}
+
+void pipeline::read_source(state& st, source& src) {
+    stage_queue::producer out(*st.queues.front());
+    std::vector<item> batch(source_batch);
+    uint64_t seq = 0;
+    bool ordered = st.options.ordered;
+    try {
+        while (!st.signals.stop_intake.load(std::memory_order_relaxed)) {
+            size_t want = source_batch;
+            if (ordered) {
+                ssize_t got = st.window.waitMany(static_cast<ssize_t>(want), permit_wait_us);
+                if (got <= 0) continue;
+                want = static_cast<size_t>(got);
+            }
+            for (size_t i = 0; i < want; ++i) batch[i] = item{};
+            size_t n = src.read(batch.data(), want);
+            if (ordered && n < want) st.window.signal(static_cast<ssize_t>(want - n));
+            if (n == 0) break;
+            for (size_t i = 0; i < n; ++i) {
+                batch[i].seq = seq++;
+                batch[i].weight = full_weight;
+                if (batch[i].kind == item_kind::failed) bump(st.source_failed);
+            }
+            bump(st.read, n);
+            out.push(batch.data(), n);
+        }
+    } catch (const std::exception& e) {
+        st.signals.fail(stop_reason::error, std::string("source: ") + e.what());
+    }
+    st.queues.front()->producer_done();
+}
+
+void pipeline::write_sink(state& st, sink& out, error_sink& errors) {
+    stage_queue::consumer in(*st.queues.back());
+    std::vector<item> batch(sink_batch);
+    std::vector<item> tail;
+    bool ordered = st.options.ordered;
+    reorder_window window(ordered ? st.options.window : 1);
+    bool broken = false;
+    auto write = [&](const item& it) {
+        if (broken) return bump(st.sink_cancelled);
+        try {
+            out.write(it);
+            bump(st.written);
+        } catch (const std::exception& e) {
+            broken = true;
+            bump(st.sink_cancelled);
+            st.signals.fail(stop_reason::error, std::string("sink: ") + e.what());
+        }
+    };
+    auto record_failure = [&](const item& it) {
+        try {
+            errors.write(failure{it, st.stage_names.at(it.stage), it.error()});
+        } catch (const std::exception& e) {
+            st.signals.fail(stop_reason::error, std::string("error output: ") + e.what());
+        }
+    };
+    while (size_t n = in.pop(batch.data(), sink_batch)) {
+        for (size_t i = 0; i < n; ++i) {
+            item& it = batch[i];
+            if (it.kind == item_kind::failed) record_failure(it);
+            if (it.kind == item_kind::data && it.seq == tail_seq)
+                tail.push_back(std::move(it));
+            else if (!ordered && it.kind == item_kind::data)
+                write(it);
+            else if (ordered && it.kind == item_kind::data)
+                window.add(std::move(it));
+            else if (ordered)
+                window.complete(it.seq, it.weight);
+        }
+        if (ordered) st.window.signal(static_cast<ssize_t>(window.release(write)));
+    }
+    bump(st.sink_cancelled, window.unfinished());
+    std::stable_sort(tail.begin(), tail.end(),
+                     [](const item& a, const item& b) { return a.path() < b.path(); });
+    for (const item& it : tail) write(it);
+    try {
+        out.close();
+        errors.close();
+    } catch (const std::exception& e) {
+        st.signals.fail(stop_reason::error, std::string("closing the output: ") + e.what());
+    }
+    st.sink_done.store(true, std::memory_order_release);
+    st.finished.signal();
+}
+
+run_report pipeline::snapshot(const state& st) const {
+    run_report r;
+    auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+    r.totals.read = get(st.read);
+    r.totals.written = get(st.written);
+    r.totals.failed = get(st.source_failed);
+    r.totals.cancelled = get(st.sink_cancelled);
+    for (const auto& s : stages_) {
+        r.stages.push_back(s->report());
+        const stage_counts& c = r.stages.back().counts;
+        r.totals.filtered += c.filtered;
+        r.totals.failed += c.failed;
+        r.totals.cancelled += c.cancelled;
+        r.totals.spawned += c.spawned;
+    }
+    r.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - st.started).count();
+    r.stopped = st.signals.reason();
+    r.problems = st.signals.problems();
+    r.ordered = st.options.ordered;
+    return r;
+}
+
+}  // namespace wprun::engine

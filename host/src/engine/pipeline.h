@@ -1,0 +1,59 @@
+// pipeline: runs a source through a chain of stages into a sink — the engine's entry point.
+//
+//     source ─▶ queue ─▶ stage 1 ─▶ queue ─▶ … ─▶ stage n ─▶ queue ─▶ sink thread ─▶ sink
+//                                                                          └──────▶ error sink
+// One thread reads the source, each stage runs its own workers, one thread writes the sink and
+// the error sink (so sinks need no locks). Queues are bounded: a slow stage or sink blocks its
+// producers, up to the source. With `ordered`, the source may run at most `window` items ahead
+// of the oldest unfinished one, and the sink writes in source order.
+// The calling thread supervises: it turns interrupts into a drain (first) or a cancel (second),
+// enforces the run's deadline, and returns the report once every thread has finished. No thread
+// outlives `run`. The engine knows nothing of YAML or plugin loading: a test builds one by hand.
+// Thread-safety: construct and run from one thread; `run` may be called once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/report.h"
+#include "engine/sink.h"
+#include "engine/source.h"
+#include "engine/stage.h"
+
+namespace wprun::engine {
+
+struct run_options {
+    bool ordered = false;
+    size_t window = 16384;                           ///< ordered only: most source items in flight
+    size_t sink_queue = 4096;                        ///< items queued in front of the sink
+    std::chrono::nanoseconds deadline{0};            ///< 0 = none; then queued items are cancelled
+    const std::atomic<int>* interrupts = nullptr;    ///< e.g. a SIGINT count: 1 drains, 2 cancels
+    std::chrono::milliseconds tick{50};              ///< how often `on_tick` runs
+    std::function<void(const run_report&)> on_tick;  ///< progress (called from the calling thread)
+};
+
+class pipeline {
+public:
+    /// Creates every stage's processor instance; throws startup_error when one refuses.
+    explicit pipeline(std::vector<stage_config> stages);
+    ~pipeline();
+    pipeline(const pipeline&) = delete;
+    pipeline& operator=(const pipeline&) = delete;
+
+    run_report run(source& src, sink& out, error_sink& errors, const run_options& options);
+
+private:
+    struct state;
+    void read_source(state& st, source& src);
+    void write_sink(state& st, sink& out, error_sink& errors);
+    void supervise(state& st, const run_options& options);
+    run_report snapshot(const state& st) const;
+
+    std::vector<std::unique_ptr<stage>> stages_;
+};
+
+}  // namespace wprun::engine

@@ -1,0 +1,59 @@
+// report: what a run did — the ledger and per-stage counts.
+//
+// The ledger is the run's accounting of items. Every item the source read, and every extra item
+// a stage created (fan-out, flush), ends in exactly one terminal state:
+//     read + spawned == written + filtered + failed + cancelled
+// `pipeline::run` checks this at the end of every run. Plain data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wprun::engine {
+
+struct ledger {
+    uint64_t read = 0;
+    uint64_t spawned = 0;  ///< items created by fan-out (n outputs count n - 1) and by flush
+    uint64_t written = 0;
+    uint64_t filtered = 0;
+    uint64_t failed = 0;
+    uint64_t cancelled = 0;
+
+    bool balanced() const noexcept {
+        return read + spawned == written + filtered + failed + cancelled;
+    }
+};
+
+struct stage_counts {
+    uint64_t in = 0;   ///< data items the stage took
+    uint64_t out = 0;  ///< outputs it emitted
+    uint64_t filtered = 0;
+    uint64_t failed = 0;
+    uint64_t spawned = 0;
+    uint64_t cancelled = 0;
+    uint64_t busy_ns = 0;  ///< time workers spent in the processor, summed over workers
+};
+
+struct stage_report {
+    std::string name;
+    std::string processor;
+    unsigned workers = 0;
+    stage_counts counts;
+    std::vector<uint64_t> per_worker_in;  ///< items each worker took (load balance)
+    size_t queue_capacity = 0;
+    size_t queue_high_water = 0;
+};
+
+enum class stop_reason { none, interrupted, cancelled, fatal, deadline, error };
+
+struct run_report {
+    ledger totals;
+    std::vector<stage_report> stages;
+    double wall_seconds = 0;
+    stop_reason stopped = stop_reason::none;
+    std::vector<std::string> problems;  ///< run-level failures (FATAL, source/sink errors)
+    bool ordered = false;
+};
+
+}  // namespace wprun::engine

@@ -1,0 +1,85 @@
+// stage: one worker pool — a processor instance, N worker threads, and their counters.
+//
+// Construction creates the processor instance from the stage's config (a plugin that rejects
+// its config throws startup_error). `start` launches the workers: each pops a batch from the
+// input queue, calls the processor for each item (or once for the batch with `process_batch`),
+// turns statuses into outputs or terminal markers, and pushes the results downstream in bulk.
+// The batch size adapts so that one batch takes about 100 µs: fast items move in bulk, slow
+// items one at a time, so a few slow items are still spread over all workers. The last worker
+// to finish calls the processor's `flush` and closes the output queue.
+// Thread-safety: construct, start, join and report from one thread; workers are internal.
+#pragma once
+
+#include <wprun/plugin_abi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "detail/error.h"
+#include "engine/host_api.h"
+#include "engine/report.h"
+#include "engine/run_signals.h"
+#include "engine/stage_queue.h"
+
+namespace wprun::engine {
+
+/// A stage ready to run: the processor and how to run it.
+struct stage_config {
+    std::string name;
+    std::string processor;  ///< for reports
+    const wprun_processor_def* def = nullptr;
+    std::vector<std::pair<std::string, std::string>> config;  ///< canonical values
+    unsigned workers = 1;                                     ///< >= 1 (resolve `auto` first)
+    size_t queue_items = 1024;
+    size_t queue_bytes = size_t{64} << 20;
+    location where;
+};
+
+class stage {
+public:
+    /// `index` is the stage's position, 1-based (0 is the source), recorded in failed items.
+    stage(stage_config cfg, uint16_t index);
+    ~stage();
+    stage(const stage&) = delete;
+    stage& operator=(const stage&) = delete;
+
+    /// Starts the workers. `forward_markers`: send filtered/cancelled markers downstream (the
+    /// ordered sink needs them to complete a source item).
+    void start(stage_queue& in, stage_queue& out, run_signals& signals, bool forward_markers);
+    void join();
+    stage_report report() const;
+    const stage_config& config() const noexcept { return cfg_; }
+
+private:
+    struct worker;
+    void work(worker& w);
+    void run_batch(worker& w, item* batch, size_t n);
+    void call_each(worker& w, item* batch, size_t n);
+    void call_batch(worker& w, item* batch, size_t n);
+    void settle(worker& w, item& in, wprun_status st, const char* message, size_t first);
+    void adopt_outputs(worker& w, item& in, size_t first);
+    void fail(worker& w, item& in, wprun_status st, const char* message);
+    void drop(worker& w, item& in, item_kind as);
+    void finish(worker& w, stage_queue::producer& out);
+    void flush(worker& w, stage_queue::producer& out);
+    bool create_worker_state(worker& w);
+
+    stage_config cfg_;
+    uint16_t index_;
+    wprun_stage_context context_;
+    void* instance_ = nullptr;
+    std::vector<std::unique_ptr<worker>> workers_;
+    std::vector<std::thread> threads_;
+    std::atomic<unsigned> running_{0};
+    stage_queue* in_ = nullptr;
+    stage_queue* out_ = nullptr;
+    run_signals* signals_ = nullptr;
+    bool forward_markers_ = false;
+};
+
+}  // namespace wprun::engine

@@ -1,0 +1,34 @@
+// lines_source: the `lines` source, one item per line of a file or of standard input.
+//
+// The payload is the line without its "\n" (and without a "\r" just before it); a last line
+// without "\n" counts, and empty lines are items. Lines are copied straight from the reader's
+// buffer into the item (no other allocation). Not thread-safe: read from one thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "engine/source.h"
+#include "engine/spec.h"
+#include "io/line_reader.h"
+
+namespace wprun::io {
+
+class lines_source final : public engine::source {
+public:
+    explicit lines_source(line_reader reader) : reader_(std::move(reader)) {}
+    size_t read(engine::item* out, size_t max) override;
+
+private:
+    line_reader reader_;
+};
+
+/// Options of the `lines` source: path ("-" = standard input).
+const std::vector<engine::field_schema>& lines_source_schema();
+
+/// Opens the file; a missing or unreadable one is a startup_error naming it.
+std::unique_ptr<engine::source> make_lines_source(const engine::io_spec& spec,
+                                                  const std::filesystem::path& base_dir);
+
+}  // namespace wprun::io

@@ -1,0 +1,153 @@
+#include "plugin/registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+namespace wprun::plugin {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The canonical path when it can be found, else `file` itself (its load then reports why).
+fs::path canonical_or_same(const fs::path& file) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(file, ec);
+    return ec ? file : canonical;
+}
+
+bool is_library_file(const fs::directory_entry& entry) {
+    std::error_code ec;
+    return entry.path().extension() == ".so" && entry.is_regular_file(ec);
+}
+
+/// The *.so files of `folder`, sorted so that loading (and any warning) does not depend on the
+/// order the file system happens to list them in.
+std::vector<fs::path> libraries_in(const fs::path& folder, diagnostics& diags) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
+        if (is_library_file(*it)) out.push_back(it->path());
+    if (ec)
+        diags.warning(location{}, "cannot read plugin folder '" + folder.string() + "': " +
+                                      ec.message() + "; some of its plugins may be missing");
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+[[noreturn]] void duplicate(std::string_view processor,
+                            const std::string& first,
+                            const fs::path& second) {
+    throw startup_error(exit_code::plugin, location{},
+                        "processor '" + std::string(processor) + "' is provided by both '" + first +
+                            "' and '" + second.string() +
+                            "': remove one of them from the plugin path");
+}
+
+engine::field_schema to_schema(const wprun_config_field& field) {
+    engine::field_schema out;
+    out.name = field.name;
+    out.type = field.type;
+    if (field.default_value != nullptr) out.default_value = field.default_value;
+    out.required = field.required != 0;
+    out.description = field.description != nullptr ? field.description : "";
+    return out;
+}
+
+}  // namespace
+
+registry::registry(const wprun_host_api* host) : host_(host) {}
+
+void registry::load_file(const fs::path& file) {
+    fs::path canonical = canonical_or_same(file);
+    if (loaded_.contains(canonical)) return;
+    add(library::load(file, host_), std::move(canonical));
+}
+
+void registry::scan(const std::vector<fs::path>& search_path, diagnostics& diags) {
+    for (const fs::path& entry : search_path) {
+        std::error_code ec;
+        if (fs::is_directory(entry, ec))
+            scan_folder(entry, diags);
+        else
+            load_file(entry);
+    }
+}
+
+void registry::scan_folder(const fs::path& folder, diagnostics& diags) {
+    for (const fs::path& file : libraries_in(folder, diags)) try_load(file, diags);
+}
+
+void registry::try_load(const fs::path& file, diagnostics& diags) {
+    fs::path canonical = canonical_or_same(file);
+    if (loaded_.contains(canonical) || failed_.contains(canonical)) return;
+    std::optional<library> lib;
+    try {
+        lib = library::load(file, host_);
+    } catch (const startup_error& e) {
+        remember_failure(canonical, e, diags);
+        return;
+    }
+    add(std::move(*lib), std::move(canonical));  // a duplicate name is ambiguous: not skipped
+}
+
+void registry::remember_failure(const fs::path& canonical,
+                                const startup_error& error,
+                                diagnostics& diags) {
+    // The diagnostic's own message, not what(): that is already formatted as "error: ...".
+    const auto& problems = error.problems().items();
+    std::string message =
+        "skipped a plugin: " + (problems.empty() ? std::string(error.what()) : problems[0].message);
+    spdlog::debug("{}", message);
+    failed_.insert(canonical);
+    failures_.push_back({severity::warning, location{}, message});
+    diags.warning(location{}, std::move(message));
+}
+
+void registry::check_no_duplicates(const library& lib) const {
+    const wprun_plugin_info& info = lib.info();
+    for (size_t i = 0; i < info.processor_count; ++i) {
+        std::string_view name = info.processors[i]->name;
+        if (auto it = processors_.find(name); it != processors_.end())
+            duplicate(name, it->second.file, lib.file());
+    }
+}
+
+void registry::add(library lib, fs::path canonical) {
+    check_no_duplicates(lib);
+    const wprun_plugin_info& info = lib.info();
+    std::string version = info.version != nullptr ? info.version : "";
+    for (size_t i = 0; i < info.processor_count; ++i) {
+        const wprun_processor_def* def = info.processors[i];
+        processors_.emplace(def->name, processor_entry{def, info.name, version, lib.file().string(),
+                                                       lib.abi_version()});
+    }
+    spdlog::debug("loaded plugin '{}' {} from '{}'", info.name, version, lib.file().string());
+    loaded_.insert(std::move(canonical));
+    libraries_.push_back(std::move(lib));
+}
+
+const processor_entry* registry::find(std::string_view processor) const {
+    auto it = processors_.find(processor);
+    return it == processors_.end() ? nullptr : &it->second;
+}
+
+std::vector<const processor_entry*> registry::processors() const {
+    std::vector<const processor_entry*> out;
+    out.reserve(processors_.size());
+    for (const auto& [name, entry] : processors_) out.push_back(&entry);
+    return out;
+}
+
+std::vector<engine::field_schema> schema_of(const wprun_processor_def& def) {
+    std::vector<engine::field_schema> out;
+    out.reserve(def.config_field_count);
+    for (size_t i = 0; i < def.config_field_count; ++i)
+        out.push_back(to_schema(*def.config_fields[i]));
+    return out;
+}
+
+}  // namespace wprun::plugin

@@ -1,0 +1,82 @@
+// registry: every loaded plugin and the processors they provide, by name.
+//
+// Build one at start-up: `scan` the search path (see search_path.h) and/or `load_file` a library a
+// stage names, then look processors up with `find`. The registry owns the loaded libraries, so
+// every `wprun_processor_def` pointer it hands out is valid for the registry's lifetime: keep it
+// alive for the whole run. A broken plugin in a scanned folder is only a warning, so it cannot
+// stop runs that do not use it; it is remembered (`load_failures`) so that an "unknown
+// processor" error can point at it.
+// Thread-safety: build from one thread; once built, the const members may be called from any.
+#pragma once
+
+#include <wprun/plugin_abi.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/error.h"
+#include "engine/spec.h"
+#include "plugin/library.h"
+
+namespace wprun::plugin {
+
+/// One processor and the plugin that provides it.
+struct processor_entry {
+    const wprun_processor_def* def;  ///< owned by the plugin, valid while the registry lives
+    std::string plugin_name, plugin_version, file;
+    uint32_t abi_version;  ///< the plugin's ABI version
+};
+
+class registry {
+public:
+    /// `host` is passed to every `wprun_plugin_init` and must outlive the registry.
+    explicit registry(const wprun_host_api* host);
+    registry(const registry&) = delete;
+    registry& operator=(const registry&) = delete;
+    registry(registry&&) = default;
+    registry& operator=(registry&&) = default;
+
+    /// Loads one library. Throws startup_error(exit_code::plugin) on any problem, including a
+    /// processor name another file already provides. A file already loaded (same canonical
+    /// path) is skipped.
+    void load_file(const std::filesystem::path& file);
+
+    /// Loads every *.so in each folder of `search_path`, in order (a file entry is loaded as with
+    /// `load_file`). A library in a folder that fails to load is a warning in `diags` and is
+    /// remembered; a duplicate processor name still throws.
+    void scan(const std::vector<std::filesystem::path>& search_path, diagnostics& diags);
+
+    /// The processor called `processor`, or nullptr.
+    const processor_entry* find(std::string_view processor) const;
+    /// Every processor, sorted by name.
+    std::vector<const processor_entry*> processors() const;
+    /// Warnings for the libraries that `scan` skipped, in the order met.
+    const std::vector<diagnostic>& load_failures() const { return failures_; }
+
+private:
+    void scan_folder(const std::filesystem::path& folder, diagnostics& diags);
+    void try_load(const std::filesystem::path& file, diagnostics& diags);
+    void add(library lib, std::filesystem::path canonical);
+    void check_no_duplicates(const library& lib) const;
+    void remember_failure(const std::filesystem::path& canonical,
+                          const startup_error& error,
+                          diagnostics& diags);
+
+    const wprun_host_api* host_;
+    std::vector<library> libraries_;
+    std::map<std::string, processor_entry, std::less<>> processors_;
+    std::set<std::filesystem::path> loaded_;  // canonical paths
+    std::set<std::filesystem::path> failed_;  // canonical paths, so a failure is told once
+    std::vector<diagnostic> failures_;
+};
+
+/// The config schema of `def` (a processor the registry checked) as the engine's type.
+std::vector<engine::field_schema> schema_of(const wprun_processor_def& def);
+
+}  // namespace wprun::plugin

@@ -1,0 +1,273 @@
+#include "engine/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/engine_fixtures.h"
+
+namespace wprun::engine {
+namespace {
+
+using namespace wprun::testing;
+
+class PipelineTest : public ::testing::Test {
+protected:
+    void SetUp() override { use_engine_host(); }
+
+    run_report run(std::vector<stage_config> stages, source& src, run_options opts = {}) {
+        pipeline p(std::move(stages));
+        return p.run(src, sink, errors, opts);
+    }
+
+    vector_sink sink;
+    vector_error_sink errors;
+};
+
+std::vector<std::string> numbers(uint64_t n) {
+    std::vector<std::string> v;
+    for (uint64_t i = 0; i < n; ++i) v.push_back(std::to_string(i));
+    return v;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+void expect_balanced(const run_report& r) {
+    EXPECT_TRUE(r.totals.balanced())
+        << "read " << r.totals.read << " spawned " << r.totals.spawned << " written "
+        << r.totals.written << " filtered " << r.totals.filtered << " failed " << r.totals.failed
+        << " cancelled " << r.totals.cancelled;
+}
+
+TEST_F(PipelineTest, EveryItemIsProcessedExactlyOnce) {
+    counting_source src(10000);
+    auto r = run({make_stage<echo>("a", 4), make_stage<echo>("b", 3)}, src);
+    EXPECT_EQ(sorted(sink.lines), sorted(numbers(10000)));
+    EXPECT_EQ(r.totals.read, 10000u);
+    EXPECT_EQ(r.totals.written, 10000u);
+    expect_balanced(r);
+    EXPECT_TRUE(sink.closed);
+}
+
+TEST_F(PipelineTest, ReportCountsEachWorkersShare) {
+    counting_source src(5000);
+    auto r = run({make_stage<echo>("a", 4)}, src);
+    ASSERT_EQ(r.stages.size(), 1u);
+    EXPECT_EQ(r.stages[0].workers, 4u);
+    uint64_t sum = 0;
+    for (uint64_t n : r.stages[0].per_worker_in) sum += n;
+    EXPECT_EQ(sum, 5000u);
+    EXPECT_EQ(r.stages[0].counts.in, 5000u);
+}
+
+TEST_F(PipelineTest, OrderedSinkWritesInSourceOrderDespiteRandomDelays) {
+    counting_source src(2000);
+    run_options o;
+    o.ordered = true;
+    o.window = 64;
+    auto r =
+        run({make_stage<jitter>("slow", 8, {{"max_us", "300"}}), make_stage<echo>("b", 3)}, src, o);
+    EXPECT_EQ(sink.lines, numbers(2000));
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, OrderedOutputSurvivesFanOutFilteringAndFailures) {
+    counting_source src(300);
+    run_options o;
+    o.ordered = true;
+    o.window = 32;
+    auto r = run({make_stage<faulty>("f", 3, {{"every", "7"}}), make_stage<drop_odd>("odd", 2),
+                  make_stage<fanout>("split", 4, {{"n", "3"}}),
+                  make_stage<jitter>("slow", 4, {{"max_us", "100"}})},
+                 src, o);
+    std::vector<std::string> expected;
+    for (int i = 0; i < 300; ++i)
+        if (i % 7 != 0 && i % 2 == 0)
+            for (int k = 0; k < 3; ++k)
+                expected.push_back(std::to_string(i) + "." + std::to_string(k));
+    EXPECT_EQ(sink.lines, expected);
+    EXPECT_EQ(r.totals.failed, 43u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, FanOutCountsSpawnedItemsInTheLedger) {
+    counting_source src(100);
+    auto r = run({make_stage<fanout>("split", 2, {{"n", "4"}})}, src);
+    EXPECT_EQ(r.totals.written, 400u);
+    EXPECT_EQ(r.totals.spawned, 300u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, FilteredItemsAreCounted) {
+    counting_source src(100);
+    auto r = run({make_stage<drop_odd>("even", 2)}, src);
+    EXPECT_EQ(r.totals.written, 50u);
+    EXPECT_EQ(r.totals.filtered, 50u);
+    EXPECT_EQ(r.stages[0].counts.filtered, 50u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, RejectedItemsReachTheErrorSinkWithStageSeqAttemptAndMessage) {
+    counting_source src(20);
+    auto r = run({make_stage<echo>("first", 1), make_stage<faulty>("check", 2, {{"every", "5"}}),
+                  make_stage<echo>("last", 1)},
+                 src);
+    ASSERT_EQ(errors.failures.size(), 4u);
+    auto f = errors.failures;
+    std::sort(f.begin(), f.end(), [](auto& a, auto& b) { return a.seq < b.seq; });
+    EXPECT_EQ(f[1].seq, 5u);
+    EXPECT_EQ(f[1].stage, "check");
+    EXPECT_EQ(f[1].attempt, 1u);
+    EXPECT_EQ(f[1].message, "bad item 5");
+    EXPECT_EQ(f[1].payload, "5");
+    EXPECT_EQ(r.totals.failed, 4u);
+    EXPECT_EQ(r.totals.written, 16u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, ExceptionsBecomeRejectsWithTheirMessage) {
+    counting_source src(10);
+    auto r = run({make_stage<faulty>("t", 2, {{"throw_every", "1"}})}, src);
+    ASSERT_EQ(errors.failures.size(), 10u);
+    EXPECT_EQ(errors.failures[0].message, "exception: boom");
+    EXPECT_EQ(r.totals.failed, 10u);
+    EXPECT_EQ(r.stopped, stop_reason::none);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, RetryWithoutARetryPolicyFailsTheItemAndSaysWhy) {
+    counting_source src(4);
+    auto r = run({make_stage<faulty>("t", 1, {{"retry_every", "2"}})}, src);
+    ASSERT_EQ(errors.failures.size(), 2u);
+    EXPECT_NE(errors.failures[0].message.find("no retry policy"), std::string::npos);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, FatalStopsTheRunCleanlyAndTheLedgerStillBalances) {
+    counting_source src(100000);
+    auto r = run({make_stage<faulty>("f", 2, {{"fatal_at", "50"}}), make_stage<echo>("b", 2)}, src);
+    EXPECT_EQ(r.stopped, stop_reason::fatal);
+    ASSERT_FALSE(r.problems.empty());
+    EXPECT_NE(r.problems[0].find("stage 'f'"), std::string::npos);
+    EXPECT_LT(r.totals.read, 100000u);
+    EXPECT_GE(r.totals.failed, 1u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, OrderedRunStoppedByFatalBalancesAndKeepsOrder) {
+    counting_source src(100000);
+    run_options o;
+    o.ordered = true;
+    o.window = 128;
+    auto r = run({make_stage<jitter>("j", 4, {{"max_us", "50"}}),
+                  make_stage<faulty>("f", 2, {{"fatal_at", "300"}})},
+                 src, o);
+    EXPECT_EQ(r.stopped, stop_reason::fatal);
+    for (size_t i = 1; i < sink.lines.size(); ++i)
+        ASSERT_LT(std::stoull(sink.lines[i - 1]), std::stoull(sink.lines[i]));
+    EXPECT_EQ(std::count(sink.lines.begin(), sink.lines.end(), "300"), 0);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, FirstInterruptStopsIntakeAndDrainsWhatWasRead) {
+    counting_source src(100000000);
+    std::atomic<int> interrupts{0};
+    run_options o;
+    o.interrupts = &interrupts;
+    std::thread later([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        interrupts = 1;
+    });
+    auto r = run({make_stage<echo>("a", 2)}, src, o);
+    later.join();
+    EXPECT_EQ(r.stopped, stop_reason::interrupted);
+    EXPECT_LT(r.totals.read, 100000000u);
+    EXPECT_EQ(r.totals.written, r.totals.read);  // drained, nothing cancelled
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, SecondInterruptCancelsQueuedItems) {
+    counting_source src(100000000);
+    std::atomic<int> interrupts{2};
+    run_options o;
+    o.interrupts = &interrupts;
+    auto r = run({make_stage<jitter>("slow", 2, {{"max_us", "1000"}})}, src, o);
+    EXPECT_EQ(r.stopped, stop_reason::interrupted);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, DeadlineCancelsRemainingItems) {
+    counting_source src(100000000);
+    run_options o;
+    o.deadline = std::chrono::milliseconds(100);
+    auto r = run({make_stage<jitter>("slow", 2, {{"max_us", "500"}})}, src, o);
+    EXPECT_EQ(r.stopped, stop_reason::deadline);
+    EXPECT_GT(r.totals.cancelled + r.totals.written, 0u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, FlushEmitsAggregatesAfterAllItems) {
+    counting_source src(1000);
+    run_options o;
+    o.ordered = true;
+    auto r = run({make_stage<summer>("sum", 4)}, src, o);
+    EXPECT_EQ(sink.lines, (std::vector<std::string>{"sum=499500"}));
+    EXPECT_EQ(r.totals.filtered, 1000u);
+    EXPECT_EQ(r.totals.spawned, 1u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, ProcessBatchOutputsAreRegroupedByJob) {
+    vector_source src({"a", "bad", "c", "d"});
+    run_options o;
+    o.ordered = true;
+    auto r = run({make_stage<batch_upper>("up", 1)}, src, o);
+    EXPECT_EQ(sink.lines, (std::vector<std::string>{"A", "C", "D"}));
+    EXPECT_EQ(r.totals.failed, 1u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, WorkerCreationFailureStopsTheRunWithoutLosingItems) {
+    counting_source src(1000);
+    auto r = run({make_stage<no_workers>("broken", 2)}, src);
+    EXPECT_EQ(r.stopped, stop_reason::fatal);
+    ASSERT_FALSE(r.problems.empty());
+    EXPECT_NE(r.problems[0].find("no resources"), std::string::npos);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, ConfigRejectedAtCreateIsAStartupError) {
+    try {
+        pipeline p({make_stage<picky>("p", 1)});
+        FAIL() << "expected startup_error";
+    } catch (const startup_error& e) {
+        EXPECT_EQ(e.code(), exit_code::usage);
+        EXPECT_NE(std::string(e.what()).find("level must be 1..9"), std::string::npos);
+    }
+}
+
+TEST_F(PipelineTest, BackpressureKeepsEveryQueueWithinItsBound) {
+    counting_source src(5000);
+    auto r = run({make_stage<echo>("fast", 2, {}, 16),
+                  make_stage<jitter>("slow", 2, {{"max_us", "20"}}, 16)},
+                 src);
+    for (const auto& s : r.stages) EXPECT_LE(s.queue_high_water, 16u) << s.name;
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, RunsWithNoStagesAtAll) {
+    counting_source src(10);
+    auto r = run({}, src);
+    EXPECT_EQ(sink.lines, numbers(10));
+    expect_balanced(r);
+}
+
+}  // namespace
+}  // namespace wprun::engine

@@ -1,0 +1,44 @@
+#include "io/jsonl_error_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "io/sink_items.h"
+#include "io/temp_dir.h"
+
+namespace wprun::io {
+namespace {
+
+using testing::make_item;
+using testing::read_file;
+using testing::temp_dir;
+
+TEST(JsonlErrorSink, WritesEveryFieldInOrder) {
+    temp_dir dir;
+    engine::io_spec spec;
+    spec.opts.set("path", "errors.jsonl");
+    auto sink = make_jsonl_error_sink(spec, dir.path());
+    auto a = make_item(4, "in\"put", "k");
+    a.attempt = 3;
+    auto b = make_item(5, "x");
+    sink->write({a, "parse", "bad \"thing\"\n"});
+    sink->write({b, "source", "line 6: invalid JSON"});
+    sink->close();
+    sink->close();
+    EXPECT_EQ(read_file(dir / "errors.jsonl"),
+              "{\"seq\":4,\"stage\":\"parse\",\"attempt\":3,\"error\":\"bad \\\"thing\\\"\\n\","
+              "\"payload\":\"in\\\"put\",\"key\":\"k\"}\n"
+              "{\"seq\":5,\"stage\":\"source\",\"attempt\":0,\"error\":\"line 6: invalid JSON\","
+              "\"payload\":\"x\"}\n");
+}
+
+TEST(JsonlErrorSink, SchemaHasOnlyPath) {
+    const auto& schema = jsonl_error_sink_schema();
+    ASSERT_EQ(schema.size(), 1u);
+    EXPECT_EQ(schema[0].name, "path");
+    EXPECT_TRUE(schema[0].required);
+}
+
+}  // namespace
+}  // namespace wprun::io

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "detail/error.h"
@@ -64,8 +65,17 @@ TEST(LinesSink, CloseTwiceIsSafe) {
     EXPECT_EQ(read_file(dir / "out.txt"), "x\n");
 }
 
+TEST(LinesSink, CreatesMissingOutputFolders) {
+    temp_dir dir;
+    auto sink = make_lines_sink(lines_spec("new/folder/out.txt"), dir.path());
+    sink->write(make_item(0, "x"));
+    sink->close();
+    EXPECT_EQ(read_file(dir / "new/folder/out.txt"), "x\n");
+}
+
 TEST(LinesSink, UncreatableFileIsAUsageErrorNamingIt) {
     temp_dir dir;
+    std::ofstream(dir / "missing-folder") << "a file where a folder should be";
     try {
         make_lines_sink(lines_spec("missing-folder/out.txt"), dir.path());
         FAIL() << "expected startup_error";

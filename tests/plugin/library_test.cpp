@@ -137,7 +137,8 @@ TEST(PluginLibrary, ProcessorWithoutNameIsMalformed) {
 
 TEST(PluginLibrary, ProcessorWithoutProcessIsMalformed) {
     std::string message = load_error(fixture("no_process"));
-    EXPECT_HAS(message, "is malformed: processor 'fixture_handmade' has no process function");
+    EXPECT_HAS(message,
+               "is malformed: processor 'fixture_handmade' lacks one of the required functions");
 }
 
 TEST(PluginLibrary, ProcessorListedTwiceIsMalformed) {

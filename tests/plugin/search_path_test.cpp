@@ -108,18 +108,20 @@ TEST_F(PluginSearchPath, ExistingDefaultFolderIsNotRepeatedWhenGivenFirst) {
     EXPECT_EQ(got.size(), defaults.size());
 }
 
-TEST(PluginDefaultDirs, FolderBesideTheBinaryIsTheBuildTreePluginFolder) {
-    // The test binary sits in the build tree's bin/, like wprun itself.
+TEST(PluginDefaultDirs, FolderBesideTheBinaryAloneWhenItExists) {
+    // The test binary sits in the build tree's bin/, like wprun itself; the install folder is
+    // left out so that a build-tree wprun never sees an installed copy's plugins twice.
+    fs::create_directories(WPRUN_TEST_PLUGIN_OUTPUT_DIR);
     std::vector<fs::path> dirs = default_plugin_dirs();
-    ASSERT_EQ(dirs.size(), 2u);
+    ASSERT_EQ(dirs.size(), 1u);
     EXPECT_EQ(dirs[0], fs::path(WPRUN_TEST_PLUGIN_OUTPUT_DIR).lexically_normal());
 }
 
-TEST(PluginDefaultDirs, InstallFolderIsAbsoluteAndComesLast) {
+TEST(PluginDefaultDirs, DefaultFolderIsAbsoluteAndNamedPlugins) {
     std::vector<fs::path> dirs = default_plugin_dirs();
-    ASSERT_FALSE(dirs.empty());
-    EXPECT_TRUE(dirs.back().is_absolute());
-    EXPECT_EQ(dirs.back().filename(), "plugins");
+    ASSERT_EQ(dirs.size(), 1u);
+    EXPECT_TRUE(dirs[0].is_absolute());
+    EXPECT_EQ(dirs[0].filename(), "plugins");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
 namespace wprun::io {
@@ -17,6 +18,9 @@ namespace {
 }  // namespace
 
 output_file output_file::open_path(const std::filesystem::path& path, bool append) {
+    // Like `mkdir -p`: an output folder such as `out/` is created on first use.
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
     int fd = ::open(path.c_str(), flags, 0666);
     if (fd < 0) throw_errno("cannot open for writing", path.string());

@@ -157,8 +157,9 @@ void check_processor(const wprun_processor_def* def, size_t index, const fs::pat
         malformed(f, where + " has struct_size " + std::to_string(def->struct_size) +
                          ", smaller than ABI 1.0's " + std::to_string(v1_processor_size));
     if (empty(def->name)) malformed(f, where + " has no name");
-    if (def->process == nullptr)
-        malformed(f, "processor '" + std::string(def->name) + "' has no process function");
+    if (def->process == nullptr || def->create == nullptr || def->destroy == nullptr)
+        malformed(f, "processor '" + std::string(def->name) +
+                         "' lacks one of the required functions create, destroy, process");
     if (def->config_field_count > 0 && def->config_fields == nullptr)
         malformed(f, "processor '" + std::string(def->name) + "' has no config field table");
     for (size_t i = 0; i < def->config_field_count; ++i)

@@ -56,12 +56,15 @@ void add_if_present(std::vector<fs::path>& out, const fs::path& p) {
 }  // namespace
 
 std::vector<fs::path> default_plugin_dirs() {
-    std::vector<fs::path> out;
+    // The folder beside the binary when there is one, else the install folder, never both: a
+    // build-tree wprun next to an installed copy would otherwise see every plugin twice.
     std::error_code ec;
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) out.push_back((exe.parent_path() / WPRUN_PLUGIN_RELDIR).lexically_normal());
-    out.emplace_back(WPRUN_PLUGIN_INSTALL_FULLDIR);
-    return out;
+    if (!ec) {
+        fs::path beside = (exe.parent_path() / WPRUN_PLUGIN_RELDIR).lexically_normal();
+        if (fs::is_directory(beside, ec)) return {beside};
+    }
+    return {fs::path(WPRUN_PLUGIN_INSTALL_FULLDIR)};
 }
 
 std::vector<fs::path> plugin_search_path(const std::vector<std::string>& cli_paths) {

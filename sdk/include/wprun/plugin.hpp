@@ -20,7 +20,8 @@
 //   - `static constexpr uint32_t max_workers`: a hint to the host.
 //   - `result flush(worker* const* workers, size_t count, emitter& out) const` (or
 //     `flush(emitter&) const` without a worker type): called once at end of input.
-//   - `void process_batch(worker&, const job* jobs, size_t n, emitter& out, result* results) const`.
+//   - `void process_batch(worker&, const job* jobs, size_t n, emitter& out, result* results)
+//   const`.
 //
 // Thread-safety: `process` runs concurrently on one instance from several threads; keep the
 // instance read-only after construction and put mutable state in `worker`.
@@ -151,7 +152,8 @@ class logger {
 public:
     explicit logger(const wprun_stage_context* ctx = nullptr) noexcept : ctx_(ctx) {}
     void log(wprun_log_level level, std::string_view message) const noexcept {
-        if (const wprun_host_api* h = detail::host()) h->log(ctx_, level, message.data(), message.size());
+        if (const wprun_host_api* h = detail::host())
+            h->log(ctx_, level, message.data(), message.size());
     }
     void debug(std::string_view m) const noexcept { log(WPRUN_LOG_DEBUG, m); }
     void info(std::string_view m) const noexcept { log(WPRUN_LOG_INFO, m); }
@@ -165,9 +167,12 @@ private:
 /// A stage's validated config. Values are already type-checked by the host.
 class config {
 public:
-    config(const wprun_stage_context* ctx, const wprun_config* cfg) noexcept : ctx_(ctx), cfg_(cfg) {}
+    config(const wprun_stage_context* ctx, const wprun_config* cfg) noexcept
+        : ctx_(ctx), cfg_(cfg) {}
 
-    std::string_view stage_name() const noexcept { return cfg_->stage_name ? cfg_->stage_name : ""; }
+    std::string_view stage_name() const noexcept {
+        return cfg_->stage_name ? cfg_->stage_name : "";
+    }
     logger log() const noexcept { return logger(ctx_); }
     bool has(std::string_view name) const noexcept { return find(name) != nullptr; }
 
@@ -186,8 +191,7 @@ public:
         return number<int64_t>(name, fallback);
     }
     double get_float(std::string_view name, double fallback = 0) const {
-        const char* v = find(name);
-        return v ? std::strtod(v, nullptr) : fallback;
+        return number<double>(name, fallback);  // from_chars: independent of the locale
     }
     bool get_bool(std::string_view name, bool fallback = false) const {
         const char* v = find(name);
@@ -245,11 +249,11 @@ struct has_max_workers<T, std::void_t<decltype(T::max_workers)>> : std::true_typ
 template <class T, class = void>
 struct has_flush_workers : std::false_type {};
 template <class T>
-struct has_flush_workers<T,
-                         std::void_t<decltype(std::declval<const T&>().flush(
-                             std::declval<worker_t<T>* const*>(),
-                             size_t{},
-                             std::declval<emitter&>()))>> : std::true_type {};
+struct has_flush_workers<
+    T,
+    std::void_t<decltype(std::declval<const T&>().flush(
+        std::declval<worker_t<T>* const*>(), size_t{}, std::declval<emitter&>()))>>
+    : std::true_type {};
 
 template <class T, class = void>
 struct has_flush_plain : std::false_type {};
@@ -262,13 +266,14 @@ struct has_flush_plain<
 template <class T, class = void>
 struct has_batch : std::false_type {};
 template <class T>
-struct has_batch<T,
-                 std::void_t<decltype(std::declval<const T&>().process_batch(
-                     std::declval<worker_t<T>&>(),
-                     std::declval<const job*>(),
-                     size_t{},
-                     std::declval<emitter&>(),
-                     std::declval<result*>()))>> : std::true_type {};
+struct has_batch<
+    T,
+    std::void_t<decltype(std::declval<const T&>().process_batch(std::declval<worker_t<T>&>(),
+                                                                std::declval<const job*>(),
+                                                                size_t{},
+                                                                std::declval<emitter&>(),
+                                                                std::declval<result*>()))>>
+    : std::true_type {};
 
 inline job to_job(const wprun_job* j) noexcept {
     return job{std::string_view(j->payload.data, j->payload.size),
@@ -303,7 +308,12 @@ struct adapter {
                                void** instance,
                                wprun_error* error) noexcept {
         return guarded(error, WPRUN_INVALID_CONFIG, [&] {
-            *instance = new T(config(ctx, cfg));
+            try {
+                *instance = new T(config(ctx, cfg));
+            } catch (const config_error& e) {
+                write_error(error, e.what());  // already a message for the user, no prefix
+                return WPRUN_INVALID_CONFIG;
+            }
             return WPRUN_OK;
         });
     }
@@ -373,8 +383,8 @@ struct adapter {
             emitter em(out);
             const T& self = *static_cast<const T*>(instance);
             if constexpr (has_flush_workers<T>::value)
-                return report(
-                    self.flush(reinterpret_cast<worker* const*>(workers), count, em), error);
+                return report(self.flush(reinterpret_cast<worker* const*>(workers), count, em),
+                              error);
             else
                 return report(self.flush(em), error);
         });
@@ -430,12 +440,8 @@ const wprun_plugin_info* init_plugin(const char* name,
     host_slot() = host;
     try {
         static const wprun_processor_def* const defs[] = {adapter<Ts>::def()...};
-        static const wprun_plugin_info info{sizeof(wprun_plugin_info),
-                                            WPRUN_ABI_VERSION,
-                                            name,
-                                            version,
-                                            defs,
-                                            sizeof...(Ts)};
+        static const wprun_plugin_info info{
+            sizeof(wprun_plugin_info), WPRUN_ABI_VERSION, name, version, defs, sizeof...(Ts)};
         return &info;
     } catch (const std::exception& e) {
         write_error(error, e.what());
@@ -455,10 +461,10 @@ const wprun_processor_def* processor_def() {
 }  // namespace wprun
 
 /// Defines the plugin's two exported entry points for the listed processor classes.
-#define WPRUN_PLUGIN(plugin_name, plugin_version, ...)                                        \
-    extern "C" WPRUN_EXPORT uint32_t wprun_plugin_abi_version(void) { return WPRUN_ABI_VERSION; } \
-    extern "C" WPRUN_EXPORT const wprun_plugin_info* wprun_plugin_init(                        \
-        const wprun_host_api* host, wprun_error* error) {                                      \
-        return ::wprun::detail::init_plugin<__VA_ARGS__>(plugin_name, plugin_version, host,    \
-                                                         error);                               \
+#define WPRUN_PLUGIN(plugin_name, plugin_version, ...)                                             \
+    extern "C" WPRUN_EXPORT uint32_t wprun_plugin_abi_version(void) { return WPRUN_ABI_VERSION; }  \
+    extern "C" WPRUN_EXPORT const wprun_plugin_info* wprun_plugin_init(const wprun_host_api* host, \
+                                                                       wprun_error* error) {       \
+        return ::wprun::detail::init_plugin<__VA_ARGS__>(plugin_name, plugin_version, host,        \
+                                                         error);                                   \
     }

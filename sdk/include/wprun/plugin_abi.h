@@ -161,22 +161,23 @@ typedef struct wprun_processor_def {
     size_t config_field_count;
     uint32_t max_workers; /**< hint: the most workers that help; 0 = no limit */
 
-    /** Creates the per-stage instance. Return WPRUN_INVALID_CONFIG with a message on bad config. */
+    /**
+     * Required. Creates the per-stage instance. Return WPRUN_INVALID_CONFIG with a message on bad
+     * config.
+     */
     wprun_status (*create)(const wprun_stage_context* ctx,
                            const wprun_config* config,
                            void** instance,
                            wprun_error* error);
+    /** Required. Destroys what `create` made. */
     void (*destroy)(void* instance);
     /** Creates the state of one worker thread; NULL callbacks mean the processor needs none. */
     wprun_status (*worker_create)(void* instance, void** worker, wprun_error* error);
     void (*worker_destroy)(void* instance, void* worker);
 
     /** Required. Processes one job, emitting 0..n outputs through `out`. */
-    wprun_status (*process)(void* instance,
-                            void* worker,
-                            const wprun_job* job,
-                            wprun_emitter* out,
-                            wprun_error* error);
+    wprun_status (*process)(
+        void* instance, void* worker, const wprun_job* job, wprun_emitter* out, wprun_error* error);
     /** Optional. Processes `count` jobs at once, one result per job in `results`. */
     void (*process_batch)(void* instance,
                           void* worker,

@@ -1,0 +1,117 @@
+#include "cli/commands.h"
+
+#include <fmt/format.h>
+
+#include "cli/execute.h"
+#include "cli/prepare.h"
+#include "cli/report.h"
+#include "config/units.h"
+#include "engine/host_api.h"
+#include "engine/pipeline.h"
+#include "plugin/registry.h"
+
+namespace wprun::cli {
+namespace {
+
+std::string abi_text(uint32_t abi) {
+    return fmt::format("{}.{}", WPRUN_ABI_VERSION_MAJOR(abi), WPRUN_ABI_VERSION_MINOR(abi));
+}
+
+std::string type_name(wprun_value_type t) {
+    switch (t) {
+        case WPRUN_TYPE_INT:
+            return "int";
+        case WPRUN_TYPE_FLOAT:
+            return "float";
+        case WPRUN_TYPE_BOOL:
+            return "bool";
+        case WPRUN_TYPE_DURATION:
+            return "duration";
+        case WPRUN_TYPE_SIZE:
+            return "size";
+        default:
+            return "string";
+    }
+}
+
+void print_schema(const plugin::processor_entry& p) {
+    const wprun_processor_def& d = *p.def;
+    fmt::print("{} — {}\n", d.name, d.description ? d.description : "");
+    fmt::print("plugin: {} {} (SDK ABI {}), {}\n", p.plugin_name, p.plugin_version,
+               abi_text(p.abi_version), p.file);
+    fmt::print("max workers: {}\n", d.max_workers ? std::to_string(d.max_workers) : "no limit");
+    fmt::print("config:{}\n", d.config_field_count ? "" : " (none)");
+    for (const auto& f : plugin::schema_of(d)) {
+        std::string def = f.required        ? "required"
+                          : f.default_value ? "default " + *f.default_value
+                                            : "optional";
+        fmt::print("  {:<14} {:<9} {:<22} {}\n", f.name, type_name(f.type), def, f.description);
+    }
+}
+
+void print_catalog(const plugin::registry& registry) {
+    fmt::print("{:<14} {:<10} {:<9} {:<4} {}\n", "PROCESSOR", "PLUGIN", "VERSION", "ABI",
+               "DESCRIPTION");
+    for (const auto* p : registry.processors())
+        fmt::print("{:<14} {:<10} {:<9} {:<4} {}\n", p->def->name, p->plugin_name,
+                   p->plugin_version, abi_text(p->abi_version),
+                   p->def->description ? p->def->description : "");
+}
+
+}  // namespace
+
+void print_diagnostics(const diagnostics& problems) {
+    for (const diagnostic& d : problems.items()) fmt::print(stderr, "{}\n", d.str());
+}
+
+int run_command(const std::string& file, const common_options& opts) {
+    plugin::registry registry(engine::host_api());
+    diagnostics warnings;
+    load_plugins(registry, opts.plugin_paths, warnings);
+    prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
+    if (!opts.quiet) print_diagnostics(p.warnings);
+    run_outcome outcome = execute(p, run_settings{opts.interrupts});
+    if (!opts.quiet || outcome.code != exit_code::ok)
+        print_report(stderr, p.spec.name, outcome.report);
+    return static_cast<int>(outcome.code);
+}
+
+int validate_command(const std::vector<std::string>& files, const common_options& opts) {
+    plugin::registry registry(engine::host_api());
+    diagnostics warnings;
+    load_plugins(registry, opts.plugin_paths, warnings);
+    int worst = 0;
+    for (const std::string& file : files) {
+        try {
+            prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
+            engine::pipeline check(p.stages);  // processors get to refuse their config too
+            print_diagnostics(p.warnings);
+            if (!opts.quiet) fmt::print("{}: ok ({} stage(s))\n", file, p.stages.size());
+        } catch (const startup_error& e) {
+            print_diagnostics(e.problems());
+            worst = std::max(worst, static_cast<int>(e.code()));
+        }
+    }
+    return worst;
+}
+
+int plugins_command(const std::string& name, const common_options& opts) {
+    plugin::registry registry(engine::host_api());
+    diagnostics warnings;
+    load_plugins(registry, opts.plugin_paths, warnings);
+    print_diagnostics(warnings);
+    if (name.empty()) {
+        print_catalog(registry);
+        return 0;
+    }
+    if (const plugin::processor_entry* p = registry.find(name)) {
+        print_schema(*p);
+        return 0;
+    }
+    std::vector<std::string> names;
+    for (const auto* p : registry.processors()) names.push_back(p->def->name);
+    throw startup_error(exit_code::usage, location{},
+                        unknown_name_message("processor", name, names));
+}
+
+}  // namespace wprun::cli

@@ -1,0 +1,34 @@
+#include "cli/execute.h"
+
+#include <filesystem>
+
+#include "engine/pipeline.h"
+#include "io/factory.h"
+
+namespace wprun::cli {
+
+run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
+    const engine::pipeline_spec& spec = p.spec;
+    std::filesystem::path base = spec.base_dir;
+    auto source = io::make_source(spec.source, base);
+    auto sink = io::make_sink(spec.sink, base);
+    auto errors = io::make_error_sink(spec.errors, base);
+    engine::pipeline pipeline(p.stages);
+    engine::run_options options;
+    options.ordered = spec.sink.opts.get_bool("ordered");
+    options.window = static_cast<size_t>(spec.sink.opts.get_int("window", 16384));
+    options.interrupts = settings.interrupts;
+    run_outcome out;
+    out.report = pipeline.run(*source, *sink, *errors, options);
+    out.code = exit_code_for(out.report);
+    return out;
+}
+
+exit_code exit_code_for(const engine::run_report& report) {
+    if (report.stopped == engine::stop_reason::interrupted) return exit_code::interrupted;
+    const engine::ledger& l = report.totals;
+    bool clean = l.balanced() && l.failed == 0 && l.cancelled == 0 && report.problems.empty();
+    return clean ? exit_code::ok : exit_code::items_failed;
+}
+
+}  // namespace wprun::cli

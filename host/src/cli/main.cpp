@@ -1,0 +1,121 @@
+// wprun: the command line. Parses arguments (CLI11), installs the SIGINT/SIGTERM handlers, runs
+// one subcommand, and turns a startup_error into one line per problem and its exit code.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <wprun/plugin_abi.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+std::atomic<int> interrupts{0};
+static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
+
+extern "C" void on_signal(int) {
+    // First signal: stop reading and drain. Second: cancel what is queued. Third: give up now.
+    if (interrupts.fetch_add(1) + 1 >= 3) std::_Exit(130);
+}
+
+void install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+void setup_logging(const std::string& level) {
+    auto logger = spdlog::stderr_color_mt("wprun");
+    logger->set_pattern("wprun: %^%l%$: %v");
+    logger->set_level(spdlog::level::from_str(level));
+    spdlog::set_default_logger(logger);
+}
+
+/// `wprun FILE` means `wprun run FILE`: insert "run" before the first positional argument when
+/// it is not a subcommand.
+std::vector<std::string> with_default_command(int argc, char** argv) {
+    static const std::set<std::string> commands{"run", "validate", "plugins", "test", "help"};
+    static const std::set<std::string> takes_value{"--plugin-path", "--set", "--log-level"};
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (takes_value.count(args[i])) {
+            ++i;
+            continue;
+        }
+        if (args[i].empty() || args[i][0] == '-') continue;
+        if (!commands.count(args[i])) args.insert(args.begin() + static_cast<long>(i), "run");
+        break;
+    }
+    std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
+    return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace wprun;
+    CLI::App app{
+        "wprun: run a YAML pipeline of worker-pool stages whose processors come from plugins"};
+    app.set_version_flag("--version", std::string("wprun " WPRUN_VERSION " (plugin SDK ABI ") +
+                                          std::to_string(WPRUN_ABI_MAJOR) + "." +
+                                          std::to_string(WPRUN_ABI_MINOR) + ")");
+    app.require_subcommand(1);
+    cli::common_options opts;
+    std::string log_level = "warn";
+    app.add_option("--plugin-path", opts.plugin_paths,
+                   "Folder or library file to load plugins from (repeatable; searched first)")
+        ->allow_extra_args(false);
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+        ->capture_default_str();
+    app.add_flag("-q,--quiet", opts.quiet, "Print only problems (no report on success)");
+
+    std::string file, name;
+    std::vector<std::string> files, paths{"pipelines"};
+    auto* run = app.add_subcommand("run", "Run a pipeline and report on stderr");
+    run->add_option("pipeline", file, "Pipeline file (YAML)")->required();
+    run->add_option("--set", opts.overrides, "Override a value: stages.NAME.workers=8 (repeatable)")
+        ->allow_extra_args(false);
+    auto* validate = app.add_subcommand("validate", "Check pipelines without running them");
+    validate->add_option("pipelines", files, "Pipeline files")->required();
+    validate->add_option("--set", opts.overrides, "Override a value (repeatable)")
+        ->allow_extra_args(false);
+    auto* plugins = app.add_subcommand("plugins", "List processors, or show one's config");
+    plugins->add_option("name", name, "Processor name");
+    auto* test =
+        app.add_subcommand("test", "Run pipelines that have an expect block and check them");
+    test->add_option("paths", paths, "Pipeline files or folders (default: pipelines)");
+    test->add_option("--set", opts.overrides, "Override a value in every pipeline (repeatable)")
+        ->allow_extra_args(false);
+    for (auto* sub : {run, validate, plugins, test}) sub->fallthrough();
+
+    try {
+        app.parse(with_default_command(argc, argv));
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        return code == 0 ? 0 : static_cast<int>(exit_code::usage);
+    }
+    setup_logging(log_level);
+    install_signal_handlers();
+    opts.interrupts = &interrupts;
+    try {
+        if (run->parsed()) return cli::run_command(file, opts);
+        if (validate->parsed()) return cli::validate_command(files, opts);
+        if (plugins->parsed()) return cli::plugins_command(name, opts);
+        return cli::test_command(paths, opts);
+    } catch (const startup_error& e) {
+        cli::print_diagnostics(e.problems());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wprun: error: %s\n", e.what());
+        return static_cast<int>(exit_code::items_failed);
+    }
+}

@@ -1,0 +1,47 @@
+// prepare: from a pipeline file to everything a run needs, with every start-up check done.
+//
+// The one path shared by `wprun run`, `validate` and `test`: load and check the YAML (config/),
+// check the source, sink and error options against the built-in schemas (io/), find each stage's
+// processor among the loaded plugins (plugin/) and check its config against the processor's
+// schema, then resolve `workers: auto`. All problems found are collected and thrown together as
+// one startup_error, so `wprun validate` reports them all at once.
+// Not thread-safe (start-up is single-threaded).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/error.h"
+#include "engine/spec.h"
+#include "engine/stage.h"
+#include "plugin/registry.h"
+
+namespace wprun::cli {
+
+struct prepared_pipeline {
+    engine::pipeline_spec spec;
+    std::vector<engine::stage_config> stages;
+    diagnostics warnings;
+};
+
+/// Loads the plugins on the search path (`--plugin-path` entries first); scan problems become
+/// warnings in `warnings`.
+void load_plugins(plugin::registry& registry,
+                  const std::vector<std::string>& plugin_paths,
+                  diagnostics& warnings);
+
+/// Loads and checks `file`; throws startup_error (exit code 2, or 3 for plugin problems).
+prepared_pipeline prepare_pipeline(const std::string& file,
+                                   const std::vector<std::string>& overrides,
+                                   plugin::registry& registry);
+
+/// "unknown <what> 'name'; did you mean 'x'? (known: a, b, c)".
+std::string unknown_name_message(std::string_view what,
+                                 std::string_view name,
+                                 const std::vector<std::string>& known);
+
+/// `workers: auto` (0): the hardware threads, capped by the processor's max_workers hint.
+unsigned resolve_workers(unsigned requested, const wprun_processor_def& def);
+
+}  // namespace wprun::cli

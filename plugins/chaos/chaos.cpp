@@ -1,0 +1,196 @@
+// chaos: deterministic, seeded fault and latency injection, to test the engine's policies.
+//
+// Every decision is a pure function of (config, seed, seq, attempt): the same input fails the same
+// way whatever the worker count or timing, so a test can predict exactly which items fail.
+// Sleeps are cut into short slices that check should_stop(), so cancellation stays prompt.
+#include <time.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+#include <wprun/plugin.hpp>
+
+namespace {
+
+using wprun::emitter;
+using wprun::field;
+using wprun::job;
+using wprun::result;
+
+constexpr int64_t ms = 1'000'000;  // nanoseconds
+constexpr int64_t sleep_slice_ns = 10 * ms;
+constexpr int64_t stall_poll_ns = 1 * ms;
+
+// The splitmix64 finaliser: a cheap, well-mixed 64-bit hash.
+constexpr uint64_t mix(uint64_t z) noexcept {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/// A uniform value in [0, 1) from (seed, seq, stream); each stream is an independent decision.
+double uniform(uint64_t seed, uint64_t seq, uint64_t stream) noexcept {
+    uint64_t h = mix(mix(seed + 0x9e3779b97f4a7c15ull * (stream + 1)) ^ seq);
+    return double(h >> 11) * 0x1.0p-53;
+}
+
+enum stream : uint64_t { fail_stream = 0, jitter_stream = 1 };
+
+int64_t monotonic_ns() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock the host's deadlines use
+    return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// True on the k-th, 2k-th, .. item (seq k-1, 2k-1, ..); k = 0 is off.
+constexpr bool every(int64_t k, uint64_t seq) noexcept {
+    return k > 0 && seq % uint64_t(k) == uint64_t(k) - 1;
+}
+
+/// Sleeps `ns`, waking every `slice` to check should_stop(). Returns false if told to stop.
+bool sleep_for(int64_t ns, int64_t slice, const emitter& out) {
+    if (ns <= 0) return true;
+    int64_t end = monotonic_ns() + ns;
+    for (int64_t now = monotonic_ns(); now < end; now = monotonic_ns()) {
+        if (out.should_stop()) return false;
+        std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(slice, end - now)));
+    }
+    return !out.should_stop();
+}
+
+/// "what=value, seq=N": names the injection that fired, for the item's error message.
+std::string at(const char* what, int64_t value, uint64_t seq) {
+    return std::string(what) + "=" + std::to_string(value) + ", seq=" + std::to_string(seq);
+}
+
+/// Shortest text that reads back as `v` (0.1, not to_string's 0.100000).
+std::string shortest(double v) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, ec == std::errc() ? end : buf);
+}
+
+int64_t non_negative(const wprun::config& cfg, const char* name, int64_t fallback) {
+    int64_t v = cfg.get_int(name, fallback);
+    if (v < 0) throw wprun::config_error(std::string("chaos: '") + name + "' must be >= 0");
+    return v;
+}
+
+class chaos {
+public:
+    static constexpr const char* name = "chaos";
+    static constexpr const char* description =
+        "Passes items through, injecting seeded, deterministic failures and latency.";
+
+    static std::vector<field> schema() {
+        return {
+            {"seed", WPRUN_TYPE_INT, "1", false, "seed of fail_rate and jitter decisions"},
+            {"fail_every", WPRUN_TYPE_INT, "0", false, "REJECT seq k-1, 2k-1, ..; 0 = off"},
+            {"fail_rate", WPRUN_TYPE_FLOAT, "0", false, "REJECT this fraction of items, by seq"},
+            {"throw_every", WPRUN_TYPE_INT, "0", false, "throw on seq k-1, 2k-1, ..; 0 = off"},
+            {"retry_times", WPRUN_TYPE_INT, "0", false, "RETRY while attempt <= n"},
+            {"fatal_at", WPRUN_TYPE_INT, "-1", false, "FATAL on this seq; -1 = off"},
+            {"sleep", WPRUN_TYPE_DURATION, "0", false, "fixed latency per item"},
+            {"jitter", WPRUN_TYPE_DURATION, "0", false, "extra latency, uniform 0..jitter"},
+            {"stall_every", WPRUN_TYPE_INT, "0", false,
+             "seq k-1, 2k-1, .. hang until stopped or stall_max, then REJECT; 0 = off"},
+            {"stall_max", WPRUN_TYPE_DURATION, "10s", false, "longest stall"},
+        };
+    }
+
+    explicit chaos(const wprun::config& cfg)
+        : seed_(uint64_t(cfg.get_int("seed", 1))),
+          fail_every_(non_negative(cfg, "fail_every", 0)),
+          fail_rate_(cfg.get_float("fail_rate", 0)),
+          throw_every_(non_negative(cfg, "throw_every", 0)),
+          retry_times_(non_negative(cfg, "retry_times", 0)),
+          fatal_at_(cfg.get_int("fatal_at", -1)),
+          sleep_ns_(non_negative_duration(cfg, "sleep", 0)),
+          jitter_ns_(non_negative_duration(cfg, "jitter", 0)),
+          stall_every_(non_negative(cfg, "stall_every", 0)),
+          stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)) {
+        if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
+            throw wprun::config_error("chaos: 'fail_rate' must be in [0, 1]");
+    }
+
+    // The order is part of the contract (see README): fatal, retry, latency, stall, throw, fail.
+    result process(const job& j, emitter& out) const {
+        if (result r = call_fault(j); !r.is_ok()) return r;
+        if (!sleep_for(latency_ns(j.seq), sleep_slice_ns, out))
+            return wprun::reject(
+                "chaos: stopped during injected latency (seq=" + std::to_string(j.seq) + ")");
+        if (every(stall_every_, j.seq)) return stall(j, out);
+        if (result r = item_fault(j); !r.is_ok()) return r;
+        out.emit(j.payload);
+        return wprun::ok();
+    }
+
+private:
+    static int64_t non_negative_duration(const wprun::config& cfg, const char* n, int64_t dflt) {
+        int64_t v = cfg.get_duration_ns(n, dflt);
+        if (v < 0) throw wprun::config_error(std::string("chaos: '") + n + "' must be >= 0");
+        return v;
+    }
+
+    /// Faults about the call rather than the item: they fire before any latency is spent.
+    result call_fault(const job& j) const {
+        if (fatal_at_ >= 0 && j.seq == uint64_t(fatal_at_))
+            return wprun::fatal("chaos: injected fatal error (" + at("fatal_at", fatal_at_, j.seq) +
+                                ")");
+        if (j.attempt <= uint64_t(retry_times_))
+            return wprun::retry("chaos: injected retry (" + at("retry_times", retry_times_, j.seq) +
+                                ", attempt=" + std::to_string(j.attempt) + ")");
+        return wprun::ok();
+    }
+
+    /// Faults of the item itself, as if processing it had failed.
+    result item_fault(const job& j) const {
+        if (every(throw_every_, j.seq))
+            throw std::runtime_error("chaos: injected exception (" +
+                                     at("throw_every", throw_every_, j.seq) + ")");
+        if (every(fail_every_, j.seq))
+            return wprun::reject("chaos: injected failure (" +
+                                 at("fail_every", fail_every_, j.seq) + ")");
+        if (uniform(seed_, j.seq, fail_stream) < fail_rate_)
+            return wprun::reject("chaos: injected failure (fail_rate=" + shortest(fail_rate_) +
+                                 ", seq=" + std::to_string(j.seq) + ")");
+        return wprun::ok();
+    }
+
+    int64_t latency_ns(uint64_t seq) const noexcept {
+        if (jitter_ns_ == 0) return sleep_ns_;
+        return sleep_ns_ + int64_t(uniform(seed_, seq, jitter_stream) * double(jitter_ns_));
+    }
+
+    /// Hangs like a stuck call: until the host says stop, the call's deadline, or stall_max.
+    result stall(const job& j, const emitter& out) const {
+        int64_t limit = stall_max_ns_;
+        if (uint64_t deadline = out.deadline_ns())
+            limit = std::min(limit, std::max<int64_t>(0, int64_t(deadline) - monotonic_ns()));
+        int64_t start = monotonic_ns();
+        sleep_for(limit, stall_poll_ns, out);
+        return wprun::reject("chaos: stalled (" + at("stall_every", stall_every_, j.seq) +
+                             ", gave up after " + std::to_string((monotonic_ns() - start) / ms) +
+                             " ms");
+    }
+
+    uint64_t seed_;
+    int64_t fail_every_;
+    double fail_rate_;
+    int64_t throw_every_;
+    int64_t retry_times_;
+    int64_t fatal_at_;
+    int64_t sleep_ns_;
+    int64_t jitter_ns_;
+    int64_t stall_every_;
+    int64_t stall_max_ns_;
+};
+
+}  // namespace
+
+WPRUN_PLUGIN("chaos", "1.0.0", chaos)

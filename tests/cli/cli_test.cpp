@@ -1,0 +1,237 @@
+// End-to-end tests of the `wprun` command: exit codes and messages for good and bad input.
+// Runs the real binary (WPRUN_BINARY) with the in-tree plugins and the loader's fixture plugins.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace {
+namespace fs = std::filesystem;
+
+struct result {
+    int code;
+    std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("wprun-cli-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    fs::path write(const std::string& name, const std::string& text) {
+        std::ofstream(dir_ / name) << text;
+        return dir_ / name;
+    }
+    result wprun(const std::string& args) {
+        std::string cmd = std::string(WPRUN_BINARY) + " " + args + " > " +
+                          (dir_ / "stdout").string() + " 2> " + (dir_ / "stderr").string() +
+                          " < /dev/null";
+        int status = std::system(cmd.c_str());
+        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "stdout"),
+                slurp(dir_ / "stderr")};
+    }
+    fs::path dir_;
+};
+
+std::string src() { return WPRUN_SOURCE_DIR; }
+
+TEST_F(Cli, VersionNamesProductAndAbi) {
+    auto r = wprun("--version");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("wprun "), std::string::npos);
+    EXPECT_NE(r.out.find("ABI 1."), std::string::npos);
+}
+
+TEST_F(Cli, HelloWritesUpperCaseLinesInOrderAndReportsOnStderr) {
+    auto r = wprun(src() + "/pipelines/hello.yaml");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, slurp(src() + "/samples/expected/hello.txt"));
+    EXPECT_NE(r.err.find("read 4, written 4, filtered 0, failed 0, cancelled 0"), std::string::npos)
+        << r.err;
+}
+
+TEST_F(Cli, RunSubcommandIsTheSameAsTheBareFile) {
+    auto r = wprun("run " + src() + "/pipelines/hello.yaml -q");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+}
+
+TEST_F(Cli, MissingPipelineFileIsExit2NamingTheFile) {
+    auto r = wprun((dir_ / "nope.yaml").string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("nope.yaml"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MalformedYamlIsExit2WithLineAndColumn) {
+    auto f = write("bad.yaml", "name: x\nsource: {type: range, count: 3\nstages: []\n");
+    auto r = wprun(f.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("bad.yaml:"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, UnknownKeyIsExit2WithDidYouMean) {
+    auto f = write("typo.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: upper\n    wrokers: 2\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("validate " + f.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("typo.yaml:5:5"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("did you mean 'workers'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, UnknownProcessorIsExit2WithDidYouMean) {
+    auto f = write("p.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: uper\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("validate " + f.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("p.yaml:4:16"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("did you mean 'upper'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, IllTypedProcessorConfigIsExit2AtTheValue) {
+    auto f = write("c.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: spin\n    config: {rounds: many}\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("validate " + f.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("c.yaml:5:22"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, ValidateAcceptsEverySamplePipeline) {
+    auto r =
+        wprun("validate " + src() + "/pipelines/hello.yaml " + src() + "/pipelines/checksum.yaml " +
+              src() + "/pipelines/spin.yaml " + src() + "/pipelines/errors.yaml");
+    EXPECT_EQ(r.code, 0) << r.err;
+}
+
+TEST_F(Cli, PluginThatCannotLoadIsExit3) {
+    auto f = write("u.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: x\n    plugin: " WPRUN_FIXTURE_DIR
+                   "/libwprun_plugin_fixture_unresolved.so\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun(f.string());
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(r.err.find("undefined symbol"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MissingPluginPathIsExit3) {
+    auto r = wprun("--plugin-path " + (dir_ / "nowhere").string() + " plugins");
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(r.err.find("nowhere"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, PluginThatThrowsOnEveryItemIsExit1WithEveryItemInTheErrorOutput) {
+    auto f = write("t.yaml",
+                   "source: {type: range, count: 50}\n"
+                   "stages:\n  - name: boom\n    processor: chaos\n    workers: 3\n"
+                   "    config: {throw_every: 1}\n"
+                   "sink: {type: lines, path: out.txt}\n"
+                   "errors: {type: jsonl, path: errors.jsonl}\n");
+    auto r = wprun(f.string());
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("read 50, written 0, filtered 0, failed 50, cancelled 0"),
+              std::string::npos)
+        << r.err;
+    std::string errors = slurp(dir_ / "errors.jsonl");
+    EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 50);
+    EXPECT_NE(errors.find("\"stage\":\"boom\""), std::string::npos);
+    EXPECT_NE(errors.find("exception: chaos"), std::string::npos);
+}
+
+TEST_F(Cli, FatalStopsTheRunWithExit1AndABalancedLedger) {
+    auto f = write("f.yaml",
+                   "source: {type: range, count: 100000}\n"
+                   "stages:\n  - name: s\n    processor: chaos\n    config: {fatal_at: 10}\n"
+                   "sink: {type: \"null\"}\nerrors: {type: \"null\"}\n");
+    auto r = wprun(f.string());
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("stopped the run"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("does not balance"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, UnknownPluginNameForSchemaIsExit2) {
+    auto r = wprun("plugins hsh");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("did you mean 'hash'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, PluginsListsTheShippedProcessorsAndShowsASchema) {
+    auto list = wprun("plugins");
+    EXPECT_EQ(list.code, 0);
+    for (const char* p : {"upper", "hash", "chaos", "spin", "stats", "grep"})
+        EXPECT_NE(list.out.find(p), std::string::npos) << p;
+    auto one = wprun("plugins spin");
+    EXPECT_EQ(one.code, 0);
+    EXPECT_NE(one.out.find("rounds"), std::string::npos);
+}
+
+TEST_F(Cli, TestCommandCountsPassesAndFailuresAndExitsNonZeroOnFailure) {
+    write("in.txt", "a\nb\n");
+    write("good.txt", "A\nB\n");
+    write("wrong.txt", "A\nX\n");
+    std::string body =
+        "source: {type: lines, path: in.txt}\nstages:\n  - {name: u, processor: upper}\n"
+        "sink: {type: lines, path: '-', ordered: true}\n";
+    write("pass.yaml", body + "expect: {output: good.txt}\n");
+    write("fail.yaml", body + "expect: {output: wrong.txt}\n");
+    write("none.yaml", body);
+    auto r = wprun("test " + dir_.string());
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("1 passed, 1 failed, 1 skipped"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("line 2: expected 'X', got 'B'"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, SigintStopsIntakeDrainsAndExits130WithABalancedLedger) {
+    auto f = write("long.yaml",
+                   "source: {type: range, count: 1000000000}\n"
+                   "stages:\n  - {name: s, processor: spin, workers: 2}\n"
+                   "sink: {type: \"null\"}\n");
+    std::string err = (dir_ / "stderr").string();
+    pid_t pid = 0;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::string bin = WPRUN_BINARY, file = f.string();
+    char* argv[] = {bin.data(), file.data(), nullptr};
+    ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv, environ), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    std::string text = slurp(err);
+    EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
+    EXPECT_EQ(text.find("does not balance"), std::string::npos) << text;
+}
+
+}  // namespace

@@ -1,0 +1,61 @@
+// docs/pipeline.schema.json is what editors complete and validate pipeline files with; these
+// tests keep its key lists equal to the loader's, so the docs and the code cannot drift.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "config/loader.h"
+
+namespace wprun::config {
+namespace {
+
+nlohmann::json load_schema() {
+    std::ifstream in(WPRUN_PIPELINE_SCHEMA);
+    return nlohmann::json::parse(in);
+}
+
+std::vector<std::string> property_names(const nlohmann::json& object_schema) {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : object_schema.at("properties").items()) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> names) {
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+TEST(PipelineSchema, IsDraft2020_12) {
+    EXPECT_EQ(load_schema().at("$schema"), "https://json-schema.org/draft/2020-12/schema");
+}
+
+TEST(PipelineSchema, ListsTheLoadersTopLevelKeys) {
+    EXPECT_EQ(property_names(load_schema()), sorted(top_level_keys()));
+}
+
+TEST(PipelineSchema, ListsTheLoadersStageKeys) {
+    EXPECT_EQ(property_names(load_schema().at("$defs").at("stage")), sorted(stage_keys()));
+}
+
+TEST(PipelineSchema, ListsTheLoadersExpectKeys) {
+    auto expect = load_schema().at("$defs").at("expect");
+    EXPECT_EQ(property_names(expect), sorted(expect_keys()));
+    EXPECT_EQ(property_names(expect.at("properties").at("ledger")), sorted(ledger_keys()));
+}
+
+TEST(PipelineSchema, ListsTheLoadersQueueKeys) {
+    auto schema = load_schema();
+    const auto& forms = schema.at("$defs").at("stage").at("properties").at("queue").at("anyOf");
+    EXPECT_EQ(property_names(forms.back()), sorted(queue_keys()));
+}
+
+TEST(PipelineSchema, RequiresWhatTheLoaderRequires) {
+    auto schema = load_schema();
+    EXPECT_EQ(schema.at("required"), nlohmann::json({"source", "stages", "sink"}));
+    EXPECT_EQ(schema.at("$defs").at("stage").at("required"), nlohmann::json({"name", "processor"}));
+}
+
+}  // namespace
+}  // namespace wprun::config

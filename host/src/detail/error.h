@@ -15,11 +15,11 @@ namespace wprun {
 
 /// Documented exit codes of the `wprun` command (README "Exit codes").
 enum class exit_code : int {
-    ok = 0,            ///< every item written or filtered
-    items_failed = 1,  ///< some items failed (the error output has them) or the run was stopped
-    usage = 2,         ///< bad command line or pipeline file
-    plugin = 3,        ///< a plugin could not be loaded
-    interrupted = 130, ///< SIGINT
+    ok = 0,             ///< every item written or filtered
+    items_failed = 1,   ///< some items failed (the error output has them) or the run was stopped
+    usage = 2,          ///< bad command line or pipeline file
+    plugin = 3,         ///< a plugin could not be loaded
+    interrupted = 130,  ///< SIGINT
 };
 
 /// A place in a pipeline file; line and column are 1-based, 0 when unknown.
@@ -75,7 +75,9 @@ private:
 class startup_error : public std::runtime_error {
 public:
     startup_error(exit_code code, diagnostics problems)
-        : std::runtime_error(first_message(problems)), code_(code), problems_(std::move(problems)) {}
+        : std::runtime_error(first_message(problems)),
+          code_(code),
+          problems_(std::move(problems)) {}
     startup_error(exit_code code, location where, std::string message)
         : startup_error(code, single(std::move(where), std::move(message))) {}
 

@@ -92,6 +92,9 @@ public:
             {"seed", WPRUN_TYPE_INT, "1", false, "seed of fail_rate and jitter decisions"},
             {"fail_every", WPRUN_TYPE_INT, "0", false, "REJECT seq k-1, 2k-1, ..; 0 = off"},
             {"fail_rate", WPRUN_TYPE_FLOAT, "0", false, "REJECT this fraction of items, by seq"},
+            {"fail_first", WPRUN_TYPE_INT, "0", false, "fail the items with seq < n (an outage)"},
+            {"fail_status", WPRUN_TYPE_STRING, "reject", false,
+             "what injected failures return: reject (a bad item) or retry (a failing backend)"},
             {"throw_every", WPRUN_TYPE_INT, "0", false, "throw on seq k-1, 2k-1, ..; 0 = off"},
             {"retry_times", WPRUN_TYPE_INT, "0", false, "RETRY while attempt <= n"},
             {"fatal_at", WPRUN_TYPE_INT, "-1", false, "FATAL on this seq; -1 = off"},
@@ -107,6 +110,8 @@ public:
         : seed_(uint64_t(cfg.get_int("seed", 1))),
           fail_every_(non_negative(cfg, "fail_every", 0)),
           fail_rate_(cfg.get_float("fail_rate", 0)),
+          fail_first_(non_negative(cfg, "fail_first", 0)),
+          fail_status_(parse_fail_status(cfg.get_string("fail_status", "reject"))),
           throw_every_(non_negative(cfg, "throw_every", 0)),
           retry_times_(non_negative(cfg, "retry_times", 0)),
           fatal_at_(cfg.get_int("fatal_at", -1)),
@@ -131,6 +136,15 @@ public:
     }
 
 private:
+    static wprun::status parse_fail_status(const std::string& text) {
+        if (text == "reject") return wprun::status::reject;
+        if (text == "retry") return wprun::status::retry;
+        throw wprun::config_error("chaos: 'fail_status' must be reject or retry, not '" + text +
+                                  "'");
+    }
+
+    result injected(std::string message) const { return {fail_status_, std::move(message)}; }
+
     static int64_t non_negative_duration(const wprun::config& cfg, const char* n, int64_t dflt) {
         int64_t v = cfg.get_duration_ns(n, dflt);
         if (v < 0) throw wprun::config_error(std::string("chaos: '") + n + "' must be >= 0");
@@ -153,12 +167,15 @@ private:
         if (every(throw_every_, j.seq))
             throw std::runtime_error("chaos: injected exception (" +
                                      at("throw_every", throw_every_, j.seq) + ")");
+        if (j.seq < uint64_t(fail_first_))
+            return injected("chaos: injected failure (" + at("fail_first", fail_first_, j.seq) +
+                            ")");
         if (every(fail_every_, j.seq))
-            return wprun::reject("chaos: injected failure (" +
-                                 at("fail_every", fail_every_, j.seq) + ")");
+            return injected("chaos: injected failure (" + at("fail_every", fail_every_, j.seq) +
+                            ")");
         if (uniform(seed_, j.seq, fail_stream) < fail_rate_)
-            return wprun::reject("chaos: injected failure (fail_rate=" + shortest(fail_rate_) +
-                                 ", seq=" + std::to_string(j.seq) + ")");
+            return injected("chaos: injected failure (fail_rate=" + shortest(fail_rate_) +
+                            ", seq=" + std::to_string(j.seq) + ")");
         return wprun::ok();
     }
 
@@ -182,6 +199,8 @@ private:
     uint64_t seed_;
     int64_t fail_every_;
     double fail_rate_;
+    int64_t fail_first_;
+    wprun::status fail_status_;
     int64_t throw_every_;
     int64_t retry_times_;
     int64_t fatal_at_;

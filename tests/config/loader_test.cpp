@@ -188,7 +188,7 @@ TEST(LoadPipeline, ReportsAnUnknownTopLevelKeyWithASuggestion) {
     EXPECT_EQ(first(r),
               "p.yaml:6:1: error: unknown key 'descripton' in the pipeline file; did you mean "
               "'description'? (valid keys: name, description, source, stages, sink, errors, "
-              "expect)");
+              "deadline, limiters, expect)");
 }
 
 TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {
@@ -196,7 +196,8 @@ TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {
     ASSERT_EQ(r.diags.items().size(), 1u);
     EXPECT_EQ(first(r),
               "p.yaml:5:5: error: unknown key 'wrokers' in stage 's'; did you mean 'workers'? "
-              "(valid keys: name, processor, plugin, workers, queue, config)");
+              "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
+              "circuit_breaker, timeout, on_error, max_errors)");
 }
 
 TEST(LoadPipeline, ReportsMissingTopLevelKeysAtTheDocument) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/loader.h"
+#include "config/policies.h"
 
 namespace wprun::config {
 namespace {
@@ -51,10 +52,36 @@ TEST(PipelineSchema, ListsTheLoadersQueueKeys) {
     EXPECT_EQ(property_names(forms.back()), sorted(queue_keys()));
 }
 
+TEST(PipelineSchema, ListsTheLoadersRetryKeys) {
+    EXPECT_EQ(property_names(load_schema().at("$defs").at("retry")), sorted(retry_keys()));
+}
+
+TEST(PipelineSchema, ListsTheLoadersBackoffKeys) {
+    EXPECT_EQ(property_names(load_schema().at("$defs").at("backoff")), sorted(backoff_keys()));
+}
+
+TEST(PipelineSchema, ListsTheLoadersRateLimitKeys) {
+    EXPECT_EQ(property_names(load_schema().at("$defs").at("rate")), sorted(rate_limit_keys()));
+}
+
+TEST(PipelineSchema, ListsTheLoadersBreakerKeys) {
+    auto schema = load_schema();
+    EXPECT_EQ(property_names(schema.at("$defs").at("circuit_breaker")), sorted(breaker_keys()));
+}
+
+TEST(PipelineSchema, UsesTheRateKeysForStagesAndLimiters) {
+    auto schema = load_schema();
+    const auto& stage = schema.at("$defs").at("stage").at("properties");
+    EXPECT_EQ(stage.at("rate_limit").at("anyOf").front().at("$ref"), "#/$defs/rate");
+    const auto& limiters = schema.at("properties").at("limiters");
+    EXPECT_EQ(limiters.at("additionalProperties").at("$ref"), "#/$defs/rate");
+}
+
 TEST(PipelineSchema, RequiresWhatTheLoaderRequires) {
     auto schema = load_schema();
     EXPECT_EQ(schema.at("required"), nlohmann::json({"source", "stages", "sink"}));
     EXPECT_EQ(schema.at("$defs").at("stage").at("required"), nlohmann::json({"name", "processor"}));
+    EXPECT_EQ(schema.at("$defs").at("rate").at("required"), nlohmann::json({"rate"}));
 }
 
 }  // namespace

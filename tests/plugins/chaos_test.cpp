@@ -149,3 +149,14 @@ TEST(Chaos, NegativeCountsAreInvalidConfig) {
     fake_host host;
     EXPECT_EQ(host.create("chaos", {{"fail_every", "-2"}}).status, WPRUN_INVALID_CONFIG);
 }
+
+TEST(Chaos, FailFirstFailsOnlyTheItemsBeforeN) {
+    EXPECT_EQ(one({{"fail_first", "3"}}, 2).status, WPRUN_REJECT);
+    EXPECT_EQ(one({{"fail_first", "3"}}, 3).status, WPRUN_OK);
+}
+
+TEST(Chaos, FailStatusRetryMakesInjectedFailuresRetries) {
+    auto r = one({{"fail_every", "1"}, {"fail_status", "retry"}}, 0);
+    EXPECT_EQ(r.status, WPRUN_RETRY);
+    EXPECT_NE(r.message.find("injected failure"), std::string::npos);
+}

@@ -241,3 +241,39 @@ engine::stage_config make_stage(std::string name,
 }
 
 }  // namespace wprun::testing
+
+namespace wprun::testing {
+
+/// RETRY while the attempt is <= `fails` (config), then emits "<payload>@<attempt>".
+struct flaky {
+    static constexpr const char* name = "flaky";
+    static constexpr const char* description = "retries";
+    static std::vector<wprun::field> schema() {
+        return {{"fails", WPRUN_TYPE_INT, "1", false, ""},
+                {"outage", WPRUN_TYPE_INT, "0", false, ""}};
+    }
+    explicit flaky(const wprun::config& c)
+        : fails(c.get_int("fails")), outage(c.get_int("outage")) {}
+    wprun::result process(const wprun::job& j, wprun::emitter& out) const {
+        if (static_cast<int64_t>(j.seq) < outage) return wprun::retry("backend down");
+        if (static_cast<int64_t>(j.attempt) <= fails) return wprun::retry("try again");
+        out.emit(std::string(j.payload) + "@" + std::to_string(j.attempt));
+        return {};
+    }
+    int64_t fails, outage;
+};
+
+/// Waits until the host says stop (deadline or cancel) on items whose seq % 4 == 0.
+struct sticky {
+    static constexpr const char* name = "sticky";
+    static constexpr const char* description = "hangs until told to stop";
+    explicit sticky(const wprun::config&) {}
+    wprun::result process(const wprun::job& j, wprun::emitter& out) const {
+        if (j.seq % 4 == 0)
+            while (!out.should_stop()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        out.emit(j.payload);
+        return {};
+    }
+};
+
+}  // namespace wprun::testing

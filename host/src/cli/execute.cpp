@@ -18,6 +18,7 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     options.ordered = spec.sink.opts.get_bool("ordered");
     options.window = static_cast<size_t>(spec.sink.opts.get_int("window", 16384));
     options.interrupts = settings.interrupts;
+    options.deadline = std::chrono::nanoseconds(spec.deadline_ns);
     run_outcome out;
     out.report = pipeline.run(*source, *sink, *errors, options);
     out.code = exit_code_for(out.report);
@@ -27,7 +28,8 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
 exit_code exit_code_for(const engine::run_report& report) {
     if (report.stopped == engine::stop_reason::interrupted) return exit_code::interrupted;
     const engine::ledger& l = report.totals;
-    bool clean = l.balanced() && l.failed == 0 && l.cancelled == 0 && report.problems.empty();
+    bool clean = l.balanced() && l.failed == 0 && l.cancelled == 0 && report.problems.empty() &&
+                 report.stopped == engine::stop_reason::none;
     return clean ? exit_code::ok : exit_code::items_failed;
 }
 

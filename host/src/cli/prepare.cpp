@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include "config/loader.h"
@@ -63,6 +65,38 @@ const plugin::processor_entry* find_processor(engine::stage_spec& stage,
     return entry;
 }
 
+using limiter_map = std::map<std::string, std::shared_ptr<engine::token_bucket>>;
+
+std::shared_ptr<engine::token_bucket> make_limiter(const engine::rate_limit_spec& spec) {
+    return std::make_shared<engine::token_bucket>(spec.rate_per_s, spec.burst,
+                                                  engine::system_clock());
+}
+
+/// One token bucket per named limiter, shared by every stage that names it.
+limiter_map make_shared_limiters(const engine::pipeline_spec& spec) {
+    limiter_map out;
+    for (const auto& [name, limit] : spec.limiters) out.emplace(name, make_limiter(limit));
+    return out;
+}
+
+std::shared_ptr<engine::token_bucket> limiter_for(const engine::stage_spec& stage,
+                                                  const limiter_map& shared) {
+    if (!stage.rate_limit) return nullptr;
+    if (stage.rate_limit->shared.empty()) return make_limiter(*stage.rate_limit);
+    auto it = shared.find(stage.rate_limit->shared);
+    return it == shared.end() ? nullptr : it->second;  // the loader checked the name
+}
+
+void add_policies(engine::stage_config& cfg,
+                  const engine::stage_spec& stage,
+                  const limiter_map& shared) {
+    cfg.limiter = limiter_for(stage, shared);
+    cfg.breaker = stage.circuit_breaker;
+    cfg.timeout_ns = stage.timeout_ns;
+    cfg.retry = stage.retry;
+    cfg.on_error = stage.on_error;
+}
+
 engine::stage_config to_stage_config(const engine::stage_spec& stage,
                                      const plugin::processor_entry& entry) {
     engine::stage_config cfg;
@@ -114,6 +148,7 @@ prepared_pipeline prepare_pipeline(const std::string& file,
     check_io(spec.sink, "sink", &io::sink_schema, io::sink_types(), diags);
     check_io(spec.errors, "errors", &io::error_sink_schema, io::error_sink_types(), diags);
     bool unknown = false;
+    limiter_map limiters = make_shared_limiters(spec);
     for (engine::stage_spec& stage : spec.stages) {
         const plugin::processor_entry* entry = find_processor(stage, spec, registry, diags);
         if (entry == nullptr) {
@@ -122,7 +157,7 @@ prepared_pipeline prepare_pipeline(const std::string& file,
         }
         config::check_options(stage.config, plugin::schema_of(*entry->def),
                               "stage '" + stage.name + "' config", stage.where, diags);
-        out.stages.push_back(to_stage_config(stage, *entry));
+        add_policies(out.stages.emplace_back(to_stage_config(stage, *entry)), stage, limiters);
     }
     if (diags.has_errors()) {
         bool plugin_trouble = unknown && !registry.load_failures().empty();

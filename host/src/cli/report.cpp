@@ -30,15 +30,46 @@ std::string worker_spread(const engine::stage_report& s) {
     return fmt::format("{}..{}", *lo, *hi);
 }
 
+std::string duration_text(int64_t ns) {
+    if (ns < 10'000) return fmt::format("{}ns", ns);
+    if (ns < 10'000'000) return fmt::format("{:.0f}us", static_cast<double>(ns) / 1e3);
+    if (ns < 10'000'000'000) return fmt::format("{:.0f}ms", static_cast<double>(ns) / 1e6);
+    return fmt::format("{:.1f}s", static_cast<double>(ns) / 1e9);
+}
+
+constexpr const char* row_format =
+    "  {:<14} {:<10} {:>4} {:>9} {:>9} {:>8} {:>7} {:>7} {:>9} {:>6} {:>7} {:>7} {:>7} {:>13} {}\n";
+
+void print_header(std::FILE* out) {
+    fmt::print(out, row_format, "stage", "processor", "wrk", "in", "out", "filtered", "failed",
+               "retried", "cancelled", "busy", "p50", "p99", "max", "queue hw/cap", "per-worker");
+}
+
 void print_stage(std::FILE* out, const engine::stage_report& s, double wall) {
     const engine::stage_counts& c = s.counts;
     double busy = wall > 0 && s.workers > 0
                       ? 100.0 * static_cast<double>(c.busy_ns) / 1e9 / wall / s.workers
                       : 0;
-    fmt::print(out,
-               "  {:<16} {:<12} {:>4} {:>10} {:>10} {:>9} {:>8} {:>9} {:>6.1f}% {:>7}/{:<7} {}\n",
-               s.name, s.processor, s.workers, c.in, c.out, c.filtered, c.failed, c.cancelled, busy,
-               s.queue_high_water, s.queue_capacity, worker_spread(s));
+    const engine::latency_summary& l = s.latency;
+    fmt::print(out, row_format, s.name, s.processor, s.workers, c.in, c.out, c.filtered, c.failed,
+               c.retried, c.cancelled, fmt::format("{:.0f}%", busy),
+               duration_text(l.percentile(0.5)), duration_text(l.percentile(0.99)),
+               duration_text(l.max_ns), fmt::format("{}/{}", s.queue_high_water, s.queue_capacity),
+               worker_spread(s));
+}
+
+/// Policy lines under a stage's row, only for what happened.
+void print_policies(std::FILE* out, const engine::stage_report& s) {
+    if (s.counts.timed_out)
+        fmt::print(out, "    {}: {} call(s) timed out\n", s.name, s.counts.timed_out);
+    if (s.limiter_waits)
+        fmt::print(out, "    {}: rate limiter made {} call(s) wait, {:.3f}s in all\n", s.name,
+                   s.limiter_waits, s.limiter_waited_seconds);
+    if (s.breaker.empty() && s.breaker_rejected == 0) return;
+    std::string path = "closed";
+    for (const auto& t : s.breaker) path += fmt::format(" → {} ({:.3f}s)", t.to, t.at_seconds);
+    fmt::print(out, "    {}: circuit breaker {}; {} item(s) rejected while open\n", s.name, path,
+               s.breaker_rejected);
 }
 
 }  // namespace
@@ -56,10 +87,9 @@ void print_report(std::FILE* out, const std::string& name, const engine::run_rep
     fmt::print(out, "wprun: {}: {} in {:.3f}s ({:.0f} items/s){}\n", name, ledger_line(l),
                r.wall_seconds, rate,
                r.stopped == engine::stop_reason::none ? "" : " — " + stop_text(r.stopped));
-    fmt::print(out, "  {:<16} {:<12} {:>4} {:>10} {:>10} {:>9} {:>8} {:>9} {:>7} {:>15} {}\n",
-               "stage", "processor", "wrk", "in", "out", "filtered", "failed", "cancelled", "busy",
-               "queue hw/cap", "per-worker");
+    print_header(out);
     for (const auto& s : r.stages) print_stage(out, s, r.wall_seconds);
+    for (const auto& s : r.stages) print_policies(out, s);
     for (const auto& p : r.problems) fmt::print(out, "wprun: error: {}\n", p);
     if (l.failed > 0) fmt::print(out, "wprun: {} item(s) failed: see the error output\n", l.failed);
     if (!l.balanced())

@@ -10,6 +10,7 @@
 
 #include "config/node.h"
 #include "config/overrides.h"
+#include "config/policies.h"
 #include "config/suggest.h"
 #include "config/units.h"
 
@@ -51,6 +52,7 @@ public:
         spec.name = fs::path(spec.file).stem().string();
         read_text_if(root, "name", "the pipeline's name", spec.name);
         read_text_if(root, "description", "the pipeline's description", spec.description);
+        read_run_policies(root, spec, out_.diags);  // before the stages, which name limiters
         const std::string_view ctx = "the pipeline file";
         read_io(required(root, "source", ctx, "e.g. 'source: {type: lines, path: in.txt}'"),
                 "source", spec.source);
@@ -183,6 +185,7 @@ private:
         if (const node* w = n.find("workers")) read_workers(*w, ctx, stage);
         if (const node* q = n.find("queue")) read_queue(*q, ctx, stage);
         if (const node* c = n.find("config")) read_config(*c, ctx, stage);
+        read_stage_policies(n, ctx, out_.spec.limiters, stage, out_.diags);
         out_.spec.stages.push_back(std::move(stage));
     }
 
@@ -360,14 +363,16 @@ load_result load_pipeline(const std::string& file, const std::vector<std::string
 }
 
 const std::vector<std::string>& top_level_keys() {
-    static const std::vector<std::string> keys{"name", "description", "source", "stages",
-                                               "sink", "errors",      "expect"};
+    static const std::vector<std::string> keys{"name",     "description", "source",
+                                               "stages",   "sink",        "errors",
+                                               "deadline", "limiters",    "expect"};
     return keys;
 }
 
 const std::vector<std::string>& stage_keys() {
-    static const std::vector<std::string> keys{"name",    "processor", "plugin",
-                                               "workers", "queue",     "config"};
+    static const std::vector<std::string> keys{
+        "name",  "processor",  "plugin",          "workers", "queue",    "config",
+        "retry", "rate_limit", "circuit_breaker", "timeout", "on_error", "max_errors"};
     return keys;
 }
 

@@ -3,7 +3,8 @@
 // Use `load_pipeline` from the command line (`wprun run/validate/test`) and `load_pipeline_text`
 // in tests. The loader checks the file's structure: known keys (did-you-mean for the others),
 // required keys, value types and ranges, unique stage names; it expands `${VAR}` and applies
-// `--set` overrides first. It does not know plugin or io schemas: stage `config:` and the
+// `--set` overrides first. The stage policy keys and `deadline`/`limiters` are read by
+// `config/policies.h`. It does not know plugin or io schemas: stage `config:` and the
 // options of source, sink and errors are kept as written (with locations) and checked later by
 // `check_options`. Bad input never throws: every problem is a diagnostic with file:line:column.
 // Thread-safe (no shared state; reads the environment).

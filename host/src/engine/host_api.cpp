@@ -49,7 +49,10 @@ int emit(wprun_emitter* out, const char* data, size_t size) noexcept {
 void select(wprun_emitter* out, size_t index) noexcept { out->job = static_cast<uint32_t>(index); }
 
 int should_stop(const wprun_emitter* out) noexcept {
-    return out->stop && out->stop->load(std::memory_order_relaxed) ? 1 : 0;
+    if (out->stop && out->stop->load(std::memory_order_relaxed)) return 1;
+    if (out->deadline_ns == 0) return 0;
+    const clock& time = out->time ? *out->time : system_clock();
+    return static_cast<uint64_t>(time.now_ns()) > out->deadline_ns ? 1 : 0;
 }
 
 uint64_t deadline_ns(const wprun_emitter* out) noexcept { return out->deadline_ns; }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/item.h"
+#include "engine/policy/clock.h"
 
 struct wprun_stage_context {
     std::string name;
@@ -24,7 +25,8 @@ struct wprun_emitter {
     uint32_t job = 0;  ///< which job of a batch the next outputs belong to
     bool out_of_memory = false;
     const std::atomic<bool>* stop = nullptr;
-    uint64_t deadline_ns = 0;
+    uint64_t deadline_ns = 0;  ///< per-call deadline on `time`; 0 = none
+    const wprun::engine::clock* time = nullptr;
 };
 
 namespace wprun::engine {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/policy/latency_histogram.h"
+
 namespace wprun::engine {
 
 struct ledger {
@@ -32,7 +34,15 @@ struct stage_counts {
     uint64_t failed = 0;
     uint64_t spawned = 0;
     uint64_t cancelled = 0;
-    uint64_t busy_ns = 0;  ///< time workers spent in the processor, summed over workers
+    uint64_t retried = 0;    ///< extra calls made by the retry policy
+    uint64_t timed_out = 0;  ///< calls that ran past the stage's timeout
+    uint64_t busy_ns = 0;    ///< time workers spent in the processor, summed over workers
+};
+
+/// One change of a stage's circuit breaker.
+struct breaker_transition {
+    double at_seconds;  ///< since the run started
+    std::string from, to;
 };
 
 struct stage_report {
@@ -43,9 +53,14 @@ struct stage_report {
     std::vector<uint64_t> per_worker_in;  ///< items each worker took (load balance)
     size_t queue_capacity = 0;
     size_t queue_high_water = 0;
+    latency_summary latency;  ///< per call (per batch average when items move in bulk)
+    std::vector<breaker_transition> breaker;
+    uint64_t breaker_rejected = 0;
+    uint64_t limiter_waits = 0;
+    double limiter_waited_seconds = 0;
 };
 
-enum class stop_reason { none, interrupted, cancelled, fatal, deadline, error };
+enum class stop_reason { none, interrupted, cancelled, fatal, deadline, error, error_limit };
 
 struct run_report {
     ledger totals;

@@ -30,6 +30,14 @@ public:
         request_stop(why);
         cancel.store(true, std::memory_order_relaxed);
     }
+    /// Records a run-level problem and stops intake (what was read still drains).
+    void stop(stop_reason why, std::string problem) {
+        {
+            std::lock_guard lock(mutex_);
+            problems_.push_back(std::move(problem));
+        }
+        request_stop(why);
+    }
     /// Records a run-level problem and cancels the run.
     void fail(stop_reason why, std::string problem) {
         {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "detail/error.h"
@@ -89,6 +90,45 @@ struct io_spec {
     location where;
 };
 
+/// `retry:` — how a stage retries items its processor returned RETRY for.
+struct retry_spec {
+    enum class jitter_kind { none, full, equal };
+    unsigned attempts = 1;                   ///< total calls, first included: 1 = no retry
+    int64_t initial_ns = 10'000'000;         ///< first backoff (10ms)
+    int64_t max_ns = 1'000'000'000;          ///< backoff cap (1s)
+    double multiplier = 2.0;                 ///< backoff growth per attempt
+    jitter_kind jitter = jitter_kind::full;  ///< full: uniform 0..d; equal: d/2 + uniform 0..d/2
+    int64_t max_elapsed_ns = 0;              ///< give up once this much time went by; 0 = no limit
+    location where;
+};
+
+/// A token bucket: `rate` items per second on average, bursts of up to `burst`.
+struct rate_limit_spec {
+    double rate_per_s = 0;
+    double burst = 1;
+    std::string shared;  ///< name of a top-level `limiters:` entry, instead of rate/burst
+    location where;
+};
+
+/// `circuit_breaker:` — stop calling a processor that keeps failing.
+struct breaker_spec {
+    uint32_t failures = 5;  ///< consecutive failures that open it (when ratio == 0)
+    double ratio = 0;       ///< or: failure ratio over the last `window` calls
+    uint32_t window = 20;
+    int64_t open_for_ns = 1'000'000'000;
+    uint32_t half_open_probes = 1;  ///< successful probes needed to close again
+    bool when_open_wait = false;    ///< false: reject items with "circuit open"; true: hold them
+    location where;
+};
+
+/// `on_error:` / `max_errors:` — when failures stop the run.
+struct error_policy_spec {
+    bool stop = false;       ///< on_error: stop — the first failure stops intake (drain)
+    uint64_t max_count = 0;  ///< max_errors: N — more than N failures stop intake; 0 = no limit
+    double max_percent = 0;  ///< max_errors: P% — failures above P% of items in (after 100)
+    location where;
+};
+
 struct stage_spec {
     std::string name;
     std::string processor;
@@ -97,6 +137,11 @@ struct stage_spec {
     size_t queue_items = 1024;
     size_t queue_bytes = size_t{64} << 20;
     options config;  ///< the processor's config, checked against its schema before the run
+    std::optional<retry_spec> retry;
+    std::optional<rate_limit_spec> rate_limit;
+    std::optional<breaker_spec> circuit_breaker;
+    int64_t timeout_ns = 0;  ///< per-call deadline seen by the processor; 0 = none
+    error_policy_spec on_error;
     location where;
     location processor_where;
 };
@@ -121,6 +166,8 @@ struct pipeline_spec {
     io_spec errors;
     std::optional<expect_spec> expect;
     std::string description;  ///< optional, for `wprun validate` and listings
+    int64_t deadline_ns = 0;  ///< whole-run deadline; then queued items are cancelled; 0 = none
+    std::vector<std::pair<std::string, rate_limit_spec>> limiters;  ///< named, shared by stages
 };
 
 }  // namespace wprun::engine

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 namespace wprun::engine {
@@ -35,24 +36,27 @@ void append_index(item& child, uint32_t index) {
         path.push_back(static_cast<char>((index >> shift) & 0xff));
 }
 
-std::string status_message(wprun_status st, const char* message) {
-    std::string text = message && *message ? message : "no message";
-    switch (st) {
-        case WPRUN_RETRY:
-            return "retry requested, but the stage has no retry policy: " + text;
-        case WPRUN_FATAL:
-            return "fatal: " + text;
-        case WPRUN_REJECT:
-            return text;
-        default:
-            return "invalid status " + std::to_string(static_cast<int>(st)) + ": " + text;
-    }
+/// Not a plugin status: the item was cancelled while a policy held it (limiter, breaker, backoff).
+constexpr auto status_cancelled = static_cast<wprun_status>(-1);
+
+uint64_t next_random(uint64_t& state) noexcept {  // xorshift64: jitter needs no better
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+}
+
+std::string format_ms(int64_t ns) {
+    return ns % 1'000'000 == 0 ? std::to_string(ns / 1'000'000) + "ms"
+                               : std::to_string(ns / 1000) + "us";
 }
 
 }  // namespace
 
 struct stage::worker {
     unsigned index = 0;
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    latency_histogram latency;
     void* state = nullptr;
     wprun_emitter emitter;
     std::vector<item> outputs;
@@ -64,11 +68,18 @@ struct stage::worker {
     size_t want = 1;
     struct {
         std::atomic<uint64_t> in{0}, out{0}, filtered{0}, failed{0}, spawned{0}, cancelled{0},
+            retried{0}, timed_out{0}, limiter_waits{0}, limiter_waited_ns{0}, circuit_open{0},
             busy_ns{0};
     } counts;
 };
 
-stage::stage(stage_config cfg, uint16_t index) : cfg_(std::move(cfg)), index_(index) {
+stage::stage(stage_config cfg, uint16_t index)
+    : cfg_(std::move(cfg)),
+      index_(index),
+      clock_(cfg_.time ? *cfg_.time : system_clock()),
+      budget_(cfg_.on_error) {
+    if (cfg_.retry) retry_.emplace(*cfg_.retry);
+    if (cfg_.breaker) breaker_ = std::make_unique<circuit_breaker>(*cfg_.breaker, clock_);
     context_.name = cfg_.name;
     std::vector<wprun_config_entry> entries;
     for (const auto& [k, v] : cfg_.config) entries.push_back({k.c_str(), v.c_str()});
@@ -97,10 +108,13 @@ void stage::start(stage_queue& in, stage_queue& out, run_signals& signals, bool 
     forward_markers_ = forward_markers;
     unsigned n = std::max(1u, cfg_.workers);
     running_ = n;
+    started_ns_ = clock_.now_ns();
     for (unsigned i = 0; i < n; ++i) {
-        workers_.push_back(std::make_unique<worker>());
-        workers_.back()->index = i;
-        workers_.back()->emitter.stop = &signals.cancel;
+        auto& w = *workers_.emplace_back(std::make_unique<worker>());
+        w.index = i;
+        w.rng += i * 0x632be59bd9b4e019ULL;
+        w.emitter.stop = &signals.cancel;
+        w.emitter.time = &clock_;
     }
     for (auto& w : workers_) threads_.emplace_back([this, &w = *w] { work(w); });
 }
@@ -137,6 +151,8 @@ void stage::work(worker& w) {
         uint64_t spent = now_ns() - t0;
         bump(w.counts.busy_ns, spent);
         avg_ns = static_cast<double>(spent) / static_cast<double>(n);
+        // Policies time each call; otherwise a batch's calls share its average (no clock per item).
+        if (!has_call_policies()) w.latency.record(static_cast<int64_t>(avg_ns), n);
         auto fit = static_cast<size_t>(target_batch_ns / std::max(avg_ns, 1.0));
         w.want = std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
         if (!w.outputs.empty()) out.push(w.outputs.data(), w.outputs.size());
@@ -163,24 +179,91 @@ void stage::run_batch(worker& w, item* batch, size_t n) {
     }
     bump(w.counts.in, data);
     if (data == 0) return;
-    if (cfg_.def->process_batch != nullptr && data > 1)
+    if (cfg_.def->process_batch != nullptr && data > 1 && !has_call_policies())
         call_batch(w, batch, data);
     else
         call_each(w, batch, data);
 }
 
 void stage::call_each(worker& w, item* batch, size_t n) {
+    w.emitter.out = &w.outputs;
     for (size_t i = 0; i < n; ++i) {
         item& it = batch[i];
-        wprun_job job = to_job(it);
         size_t first = w.outputs.size();
-        w.error[0] = '\0';
-        wprun_error error{w.error, sizeof w.error};
-        w.emitter.out = &w.outputs;
-        w.emitter.job = 0;
-        wprun_status st = cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
+        wprun_status st = has_call_policies() ? invoke(w, it, first) : call_once(w, it, 1);
         settle(w, it, st, w.error, first);
     }
+}
+
+bool stage::has_call_policies() const noexcept {
+    return cfg_.limiter || breaker_ || retry_ || cfg_.timeout_ns > 0;
+}
+
+// The policies around one item: limiter → breaker → call (with timeout) → retry with backoff.
+wprun_status stage::invoke(worker& w, item& it, size_t first) {
+    int64_t started = clock_.now_ns();
+    for (uint32_t attempt = 1;; ++attempt) {
+        if (int64_t wait = cfg_.limiter ? cfg_.limiter->reserve() : 0; wait > 0) {
+            bump(w.counts.limiter_waits);
+            bump(w.counts.limiter_waited_ns, static_cast<uint64_t>(wait));
+            if (!clock_.sleep_for(wait, &signals_->cancel)) return status_cancelled;
+        }
+        circuit_breaker::verdict v = circuit_breaker::verdict::allow;
+        if (breaker_ && !admitted(v)) {
+            if (signals_->cancel.load(std::memory_order_relaxed)) return status_cancelled;
+            std::snprintf(w.error, sizeof w.error, "circuit open");
+            bump(w.counts.circuit_open);
+            return WPRUN_REJECT;
+        }
+        wprun_status st = timed_call(w, it, attempt, v);
+        if (!retry_after(w, st, attempt, started)) return st;
+        w.outputs.resize(first);  // a retry starts again from the original input
+    }
+}
+
+bool stage::admitted(circuit_breaker::verdict& v) {
+    for (v = breaker_->admit(); v == circuit_breaker::verdict::reject; v = breaker_->admit()) {
+        if (!cfg_.breaker->when_open_wait) return false;
+        int64_t wait = std::max<int64_t>(breaker_->reopens_in_ns(), 1'000'000);
+        if (!clock_.sleep_for(wait, &signals_->cancel)) return false;
+    }
+    return true;
+}
+
+wprun_status stage::timed_call(worker& w, item& it, uint32_t attempt, circuit_breaker::verdict v) {
+    int64_t t0 = clock_.now_ns();
+    w.emitter.deadline_ns = cfg_.timeout_ns > 0 ? static_cast<uint64_t>(t0 + cfg_.timeout_ns) : 0;
+    wprun_status st = call_once(w, it, attempt);
+    int64_t spent = clock_.now_ns() - t0;
+    w.emitter.deadline_ns = 0;
+    w.latency.record(spent);
+    bool late = cfg_.timeout_ns > 0 && spent > cfg_.timeout_ns && st != WPRUN_FATAL;
+    if (late) {
+        bump(w.counts.timed_out);
+        std::snprintf(w.error, sizeof w.error, "timed out after %s",
+                      format_ms(cfg_.timeout_ns).c_str());
+        st = retry_ ? WPRUN_RETRY : WPRUN_REJECT;  // a retry policy may try a slow call again
+    }
+    if (breaker_) breaker_->record(v, st != WPRUN_RETRY && !late);
+    return st;
+}
+
+bool stage::retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t started) {
+    if (st != WPRUN_RETRY || !retry_) return false;
+    auto delay = retry_->delay_before(attempt + 1, clock_.now_ns() - started, next_random(w.rng));
+    if (!delay) return false;
+    bump(w.counts.retried);
+    return *delay <= 0 || clock_.sleep_for(*delay, &signals_->cancel);
+}
+
+wprun_status stage::call_once(worker& w, item& it, uint32_t attempt) {
+    wprun_job job = to_job(it);
+    job.attempt = attempt;
+    it.attempt = attempt;
+    w.error[0] = '\0';
+    wprun_error error{w.error, sizeof w.error};
+    w.emitter.job = 0;
+    return cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
 }
 
 void stage::call_batch(worker& w, item* batch, size_t n) {
@@ -215,6 +298,7 @@ void stage::settle(worker& w, item& in, wprun_status st, const char* message, si
     }
     if (st == WPRUN_OK) return adopt_outputs(w, in, first);
     w.outputs.resize(first);  // outputs of a failed call are discarded
+    if (st == status_cancelled) return drop(w, in, item_kind::cancelled);
     fail(w, in, st, message);
 }
 
@@ -238,14 +322,41 @@ void stage::adopt_outputs(worker& w, item& in, size_t first) {
     }
 }
 
+std::string stage::failure_text(wprun_status st, const char* message, uint32_t attempts) const {
+    std::string text = message && *message ? message : "no message";
+    switch (st) {
+        case WPRUN_RETRY:
+            return retry_ ? "gave up after " + std::to_string(attempts) + " attempt(s): " + text
+                          : "retry requested, but the stage has no retry policy: " + text;
+        case WPRUN_FATAL:
+            return "fatal: " + text;
+        case WPRUN_REJECT:
+            return text;
+        default:
+            return "invalid status " + std::to_string(static_cast<int>(st)) + ": " + text;
+    }
+}
+
 void stage::fail(worker& w, item& in, wprun_status st, const char* message) {
     bump(w.counts.failed);
-    std::string text = status_message(st, message);
+    std::string text = failure_text(st, message, in.attempt);
     if (st == WPRUN_FATAL)
         signals_->fail(stop_reason::fatal, "stage '" + cfg_.name + "' stopped the run: " + text);
-    in.attempt += 1;
     in.fail(index_, text);
     w.outputs.push_back(std::move(in));
+    if (budget_.active()) check_budget();
+}
+
+void stage::check_budget() {
+    uint64_t failed = 0, taken = 0;
+    for (const auto& each : workers_) {
+        failed += each->counts.failed.load(std::memory_order_relaxed);
+        taken += each->counts.in.load(std::memory_order_relaxed);
+    }
+    if (!budget_.exceeded(failed, taken) || budget_spent_.exchange(true)) return;
+    signals_->stop(stop_reason::error_limit,
+                   "stage '" + cfg_.name + "': " + std::to_string(failed) +
+                       " failure(s) exceed its error budget (on_error/max_errors); intake stopped");
 }
 
 void stage::drop(worker& w, item& in, item_kind as) {
@@ -276,7 +387,7 @@ void stage::flush(worker& w, stage_queue::producer& out) {
     if (st != WPRUN_OK) {
         w.outputs.clear();
         signals_->fail(stop_reason::fatal,
-                       "stage '" + cfg_.name + "': flush failed: " + status_message(st, w.error));
+                       "stage '" + cfg_.name + "': flush failed: " + failure_text(st, w.error, 1));
         return;
     }
     for (size_t i = 0; i < w.outputs.size(); ++i) {
@@ -303,8 +414,19 @@ stage_report stage::report() const {
         r.counts.failed += get(w->counts.failed);
         r.counts.spawned += get(w->counts.spawned);
         r.counts.cancelled += get(w->counts.cancelled);
+        r.counts.retried += get(w->counts.retried);
+        r.counts.timed_out += get(w->counts.timed_out);
         r.counts.busy_ns += get(w->counts.busy_ns);
+        r.limiter_waits += get(w->counts.limiter_waits);
+        r.limiter_waited_seconds += static_cast<double>(get(w->counts.limiter_waited_ns)) / 1e9;
+        r.breaker_rejected += get(w->counts.circuit_open);
         r.per_worker_in.push_back(get(w->counts.in));
+        w->latency.merge_into(r.latency);
+    }
+    if (breaker_) {
+        for (const auto& t : breaker_->transitions())
+            r.breaker.push_back({static_cast<double>(t.at_ns - started_ns_) / 1e9,
+                                 circuit_breaker::name(t.from), circuit_breaker::name(t.to)});
     }
     if (in_ != nullptr) {
         r.queue_capacity = in_->capacity();

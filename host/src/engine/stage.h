@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -22,8 +23,14 @@
 
 #include "detail/error.h"
 #include "engine/host_api.h"
+#include "engine/policy/circuit_breaker.h"
+#include "engine/policy/clock.h"
+#include "engine/policy/error_budget.h"
+#include "engine/policy/retry_policy.h"
+#include "engine/policy/token_bucket.h"
 #include "engine/report.h"
 #include "engine/run_signals.h"
+#include "engine/spec.h"
 #include "engine/stage_queue.h"
 
 namespace wprun::engine {
@@ -37,6 +44,13 @@ struct stage_config {
     unsigned workers = 1;                                     ///< >= 1 (resolve `auto` first)
     size_t queue_items = 1024;
     size_t queue_bytes = size_t{64} << 20;
+    // Policies, applied to each item in this order: limiter, breaker, timeout, retry, budget.
+    std::shared_ptr<token_bucket> limiter;  ///< may be shared with other stages
+    std::optional<breaker_spec> breaker;
+    int64_t timeout_ns = 0;
+    std::optional<retry_spec> retry;
+    error_policy_spec on_error;
+    clock* time = nullptr;  ///< nullptr: the system clock (tests inject a manual one)
     location where;
 };
 
@@ -61,6 +75,14 @@ private:
     void run_batch(worker& w, item* batch, size_t n);
     void call_each(worker& w, item* batch, size_t n);
     void call_batch(worker& w, item* batch, size_t n);
+    wprun_status invoke(worker& w, item& it, size_t first);
+    wprun_status timed_call(worker& w, item& it, uint32_t attempt, circuit_breaker::verdict v);
+    wprun_status call_once(worker& w, item& it, uint32_t attempt);
+    bool admitted(circuit_breaker::verdict& v);
+    bool retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t started);
+    std::string failure_text(wprun_status st, const char* message, uint32_t attempts) const;
+    void check_budget();
+    bool has_call_policies() const noexcept;
     void settle(worker& w, item& in, wprun_status st, const char* message, size_t first);
     void adopt_outputs(worker& w, item& in, size_t first);
     void fail(worker& w, item& in, wprun_status st, const char* message);
@@ -71,6 +93,12 @@ private:
 
     stage_config cfg_;
     uint16_t index_;
+    clock& clock_;
+    std::optional<retry_policy> retry_;
+    std::unique_ptr<circuit_breaker> breaker_;
+    error_budget budget_;
+    std::atomic<bool> budget_spent_{false};
+    int64_t started_ns_ = 0;
     wprun_stage_context context_;
     void* instance_ = nullptr;
     std::vector<std::unique_ptr<worker>> workers_;

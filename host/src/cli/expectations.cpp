@@ -74,6 +74,25 @@ void check_count(std::vector<std::string>& out,
         out.push_back(fmt::format("ledger {}: expected {}, got {}", what, *want, got));
 }
 
+std::string stop_name(engine::stop_reason r) {
+    switch (r) {
+        case engine::stop_reason::interrupted:
+            return "interrupted";
+        case engine::stop_reason::cancelled:
+            return "cancelled";
+        case engine::stop_reason::fatal:
+            return "fatal";
+        case engine::stop_reason::deadline:
+            return "deadline";
+        case engine::stop_reason::error:
+            return "error";
+        case engine::stop_reason::error_limit:
+            return "error_limit";
+        default:
+            return "none";
+    }
+}
+
 }  // namespace
 
 std::string compare_output(const fs::path& expected, const fs::path& actual, bool sorted) {
@@ -106,6 +125,8 @@ std::vector<std::string> check_expectations(const engine::expect_spec& expect,
     if (!expect.errors.empty())
         if (auto d = compare_output(base_dir / expect.errors, errors, true); !d.empty())
             out.push_back("errors: " + d);
+    if (!expect.stopped.empty() && expect.stopped != stop_name(report.stopped))
+        out.push_back("stopped: expected " + expect.stopped + ", got " + stop_name(report.stopped));
     if (!l.balanced()) out.push_back("the ledger does not balance");
     return out;
 }

@@ -275,8 +275,19 @@ private:
                 expect.sorted = boolean(*s, "expect sorted").value_or(false);
             if (const node* l = n.find("ledger")) read_ledger(*l, expect);
             if (const node* e = n.find("exit")) read_exit(*e, expect);
+            if (const node* st = n.find("stopped")) read_stopped(*st, expect);
         }
         out_.spec.expect = std::move(expect);
+    }
+
+    void read_stopped(const node& n, engine::expect_spec& expect) {
+        static const std::vector<std::string> reasons{
+            "none", "interrupted", "cancelled", "fatal", "deadline", "error", "error_limit"};
+        if (!is_kind(n, node_kind::scalar, "expect stopped")) return;
+        if (std::find(reasons.begin(), reasons.end(), n.text) == reasons.end())
+            return error(n.where,
+                         "expect stopped: '" + n.text + "' is not one of " + join_names(reasons));
+        expect.stopped = n.text;
     }
 
     void read_exit(const node& n, engine::expect_spec& expect) {
@@ -382,7 +393,8 @@ const std::vector<std::string>& queue_keys() {
 }
 
 const std::vector<std::string>& expect_keys() {
-    static const std::vector<std::string> keys{"output", "sorted", "errors", "ledger", "exit"};
+    static const std::vector<std::string> keys{"output", "sorted", "errors",
+                                               "ledger", "exit",   "stopped"};
     return keys;
 }
 

@@ -153,6 +153,7 @@ struct expect_spec {
     std::string errors;   ///< optional: file the error output's JSON lines must equal
     std::optional<uint64_t> read, written, filtered, failed, cancelled;
     std::optional<int> exit;  ///< expected exit code (default: 0, or 1 when failed > 0)
+    std::string stopped;      ///< how the run must end: "" (any), none, deadline, error_limit, ...
     location where;
 };
 

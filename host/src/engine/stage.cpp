@@ -298,7 +298,9 @@ void stage::settle(worker& w, item& in, wprun_status st, const char* message, si
     }
     if (st == WPRUN_OK) return adopt_outputs(w, in, first);
     w.outputs.resize(first);  // outputs of a failed call are discarded
-    if (st == status_cancelled) return drop(w, in, item_kind::cancelled);
+    // A call that gave up because the run was cancelled (should_stop) did not fail its item.
+    bool cancelled = st != WPRUN_FATAL && signals_->cancel.load(std::memory_order_relaxed);
+    if (st == status_cancelled || cancelled) return drop(w, in, item_kind::cancelled);
     fail(w, in, st, message);
 }
 

@@ -138,6 +138,29 @@ TEST(StagePolicies, ReadsATimeout) {
     EXPECT_EQ(r.stage.timeout_ns, 200 * ms);
 }
 
+TEST(StagePolicies, ReadsABatch) {
+    auto r = read_stage("batch: {items: 50, bytes: 1MiB, wait: 20ms}\n");
+    ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
+    ASSERT_TRUE(r.stage.batch);
+    EXPECT_EQ(r.stage.batch->items, 50u);
+    EXPECT_EQ(r.stage.batch->bytes, uint64_t{1} << 20);
+    EXPECT_EQ(r.stage.batch->wait_ns, 20 * ms);
+}
+
+TEST(StagePolicies, ReadsAnEmptyBatchAsDefaults) {
+    auto r = read_stage("batch: {}\n");
+    ASSERT_TRUE(r.stage.batch);
+    EXPECT_EQ(r.stage.batch->items, 100u);
+    EXPECT_EQ(r.stage.batch->bytes, 0u);
+    EXPECT_EQ(r.stage.batch->wait_ns, 0);
+}
+
+TEST(StagePolicies, RejectsABatchOfZeroItemsAtTheValue) {
+    auto r = read_stage("batch: {items: 0}\n");
+    EXPECT_NE(first(r.diags).find("p.yaml:1:16"), std::string::npos) << first(r.diags);
+    EXPECT_NE(first(r.diags).find("1 to 65536"), std::string::npos) << first(r.diags);
+}
+
 TEST(StagePolicies, LeavesAbsentPoliciesUnset) {
     auto r = read_stage("name: api\n");
     EXPECT_FALSE(r.diags.has_errors());
@@ -640,7 +663,7 @@ TEST(LoadPolicies, SuggestsAPolicyKeyForAMisspeltStageKey) {
     EXPECT_EQ(first(r.diags),
               "p.yaml:3:29: error: unknown key 'timout' in stage 'a'; did you mean 'timeout'? "
               "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors)");
+              "circuit_breaker, timeout, on_error, max_errors, batch)");
 }
 
 TEST(LoadPolicies, OverridesATimeout) {

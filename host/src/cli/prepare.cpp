@@ -95,6 +95,7 @@ void add_policies(engine::stage_config& cfg,
     cfg.timeout_ns = stage.timeout_ns;
     cfg.retry = stage.retry;
     cfg.on_error = stage.on_error;
+    cfg.batch = stage.batch;
 }
 
 engine::stage_config to_stage_config(const engine::stage_spec& stage,

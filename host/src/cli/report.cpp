@@ -60,6 +60,10 @@ void print_stage(std::FILE* out, const engine::stage_report& s, double wall) {
 
 /// Policy lines under a stage's row, only for what happened.
 void print_policies(std::FILE* out, const engine::stage_report& s) {
+    if (s.counts.batches)
+        fmt::print(out, "    {}: {} batch(es) of {:.1f} items on average\n", s.name,
+                   s.counts.batches,
+                   static_cast<double>(s.counts.in) / static_cast<double>(s.counts.batches));
     if (s.counts.timed_out)
         fmt::print(out, "    {}: {} call(s) timed out\n", s.name, s.counts.timed_out);
     if (s.limiter_waits)

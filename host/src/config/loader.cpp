@@ -382,8 +382,8 @@ const std::vector<std::string>& top_level_keys() {
 
 const std::vector<std::string>& stage_keys() {
     static const std::vector<std::string> keys{
-        "name",  "processor",  "plugin",          "workers", "queue",    "config",
-        "retry", "rate_limit", "circuit_breaker", "timeout", "on_error", "max_errors"};
+        "name",       "processor",       "plugin",  "workers",  "queue",      "config", "retry",
+        "rate_limit", "circuit_breaker", "timeout", "on_error", "max_errors", "batch"};
     return keys;
 }
 

@@ -145,6 +145,16 @@ public:
         return std::nullopt;
     }
 
+    /// Bytes: above 0 ("64KiB", "1MiB", "100").
+    std::optional<uint64_t> size(const node& n, const place& at, std::string_view example) {
+        auto value = text(n, at);
+        if (!value) return std::nullopt;
+        auto bytes = parse_size(*value);
+        if (bytes && *bytes > 0) return bytes;
+        bad(n, at, "a size above 0 (100, 64KiB, 8MiB, 1GB)", example);
+        return std::nullopt;
+    }
+
     std::optional<double> rate(const node& n, const place& at) {
         auto value = text(n, at);
         if (!value) return std::nullopt;
@@ -320,6 +330,20 @@ std::optional<engine::breaker_spec> read_breaker(value_reader& in, const node& n
     return b;
 }
 
+// ---- batch -----------------------------------------------------------------------------------
+
+std::optional<engine::batch_spec> read_batch(value_reader& in, const node& n, const place& at) {
+    if (!in.map(n, at, batch_keys())) return std::nullopt;
+    engine::batch_spec b;
+    b.where = n.where;
+    if (const node* v = n.find("items"))
+        assign(in.integer(*v, at / "items", 1, max_batch_items, "100"), b.items);
+    if (const node* v = n.find("bytes")) assign(in.size(*v, at / "bytes", "1MiB"), b.bytes);
+    if (const node* v = n.find("wait"))
+        assign(in.duration(*v, at / "wait", true, "50ms"), b.wait_ns);
+    return b;
+}
+
 // ---- on_error, max_errors ------------------------------------------------------------------
 
 /// `max_errors: N` (0: the first failure stops the run, as `on_error: stop`) or `"P%"`.
@@ -385,6 +409,7 @@ void read_stage_policies(const node& stage_map,
     if (const node* n = stage_map.find("timeout"))
         assign(in.duration(*n, {owner, "timeout"}, false, "200ms"), stage.timeout_ns);
     read_error_policy(in, stage_map, owner, stage.on_error);
+    if (const node* n = stage_map.find("batch")) stage.batch = read_batch(in, *n, {owner, "batch"});
 }
 
 std::optional<double> parse_rate_per_s(std::string_view text) {
@@ -418,6 +443,11 @@ const std::vector<std::string>& backoff_keys() {
 
 const std::vector<std::string>& rate_limit_keys() {
     static const std::vector<std::string> keys{"rate", "burst"};
+    return keys;
+}
+
+const std::vector<std::string>& batch_keys() {
+    static const std::vector<std::string> keys{"items", "bytes", "wait"};
     return keys;
 }
 

@@ -48,6 +48,7 @@ const std::vector<std::string>& retry_keys();
 const std::vector<std::string>& backoff_keys();
 const std::vector<std::string>& rate_limit_keys();
 const std::vector<std::string>& breaker_keys();
+const std::vector<std::string>& batch_keys();
 
 inline constexpr unsigned max_retry_attempts = 1000;
 inline constexpr double max_backoff_multiplier = 100;
@@ -55,5 +56,6 @@ inline constexpr double max_rate_per_s = 1e9;
 inline constexpr uint32_t max_breaker_failures = 1'000'000;
 inline constexpr uint32_t max_breaker_window = 100'000;
 inline constexpr uint32_t max_half_open_probes = 1000;
+inline constexpr int64_t max_batch_items = 65536;
 
 }  // namespace wprun::config

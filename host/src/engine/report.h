@@ -36,6 +36,7 @@ struct stage_counts {
     uint64_t cancelled = 0;
     uint64_t retried = 0;    ///< extra calls made by the retry policy
     uint64_t timed_out = 0;  ///< calls that ran past the stage's timeout
+    uint64_t batches = 0;    ///< groups handed to the processor (stages with `batch:` only)
     uint64_t busy_ns = 0;    ///< time workers spent in the processor, summed over workers
 };
 

@@ -129,6 +129,14 @@ struct error_policy_spec {
     location where;
 };
 
+/// `batch:` — hand the processor groups of items instead of one at a time.
+struct batch_spec {
+    size_t items = 100;   ///< most items in a batch
+    uint64_t bytes = 0;   ///< most payload bytes in a batch (a bigger item goes alone); 0 = any
+    int64_t wait_ns = 0;  ///< how long a partial batch waits for more items; 0 = not at all
+    location where;
+};
+
 struct stage_spec {
     std::string name;
     std::string processor;
@@ -142,6 +150,7 @@ struct stage_spec {
     std::optional<breaker_spec> circuit_breaker;
     int64_t timeout_ns = 0;  ///< per-call deadline seen by the processor; 0 = none
     error_policy_spec on_error;
+    std::optional<batch_spec> batch;
     location where;
     location processor_where;
 };

@@ -69,7 +69,7 @@ struct stage::worker {
     struct {
         std::atomic<uint64_t> in{0}, out{0}, filtered{0}, failed{0}, spawned{0}, cancelled{0},
             retried{0}, timed_out{0}, limiter_waits{0}, limiter_waited_ns{0}, circuit_open{0},
-            busy_ns{0};
+            batches{0}, busy_ns{0};
     } counts;
 };
 
@@ -139,26 +139,76 @@ void stage::work(worker& w) {
     create_worker_state(w);
     stage_queue::consumer in(*in_);
     stage_queue::producer out(*out_);
+    if (cfg_.batch)
+        work_batched(w, in, out);
+    else
+        work_adaptive(w, in, out);
+    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) finish(w, out);
+}
+
+// Pops as many items as fit ~100 µs of work (and a fair share of the queue) at a time.
+void stage::work_adaptive(worker& w, stage_queue::consumer& in, stage_queue::producer& out) {
     std::vector<item> batch(max_batch);
-    unsigned workers = static_cast<unsigned>(workers_.size());
-    double avg_ns = 0;
+    auto workers = static_cast<unsigned>(workers_.size());
     for (;;) {
         size_t fair = std::max<size_t>(1, in_->size_approx() / workers);
         size_t n = in.pop(batch.data(), std::min(w.want, fair));
         if (n == 0) break;
-        uint64_t t0 = now_ns();
-        run_batch(w, batch.data(), n);
-        uint64_t spent = now_ns() - t0;
-        bump(w.counts.busy_ns, spent);
-        avg_ns = static_cast<double>(spent) / static_cast<double>(n);
-        // Policies time each call; otherwise a batch's calls share its average (no clock per item).
-        if (!has_call_policies()) w.latency.record(static_cast<int64_t>(avg_ns), n);
+        double avg_ns = process_popped(w, batch.data(), n, out);
         auto fit = static_cast<size_t>(target_batch_ns / std::max(avg_ns, 1.0));
         w.want = std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
-        if (!w.outputs.empty()) out.push(w.outputs.data(), w.outputs.size());
-        w.outputs.clear();
     }
-    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) finish(w, out);
+}
+
+// `batch:` gathers up to `items` items (and `bytes` bytes) for at most `wait` after the first.
+void stage::work_batched(worker& w, stage_queue::consumer& in, stage_queue::producer& out) {
+    const batch_spec& b = *cfg_.batch;
+    std::vector<item> buf(b.items);
+    size_t held = 0;
+    uint64_t first_at = 0;
+    for (;;) {
+        size_t got = 0;
+        if (held == 0) {
+            if ((got = in.pop(buf.data(), b.items)) == 0) return;  // closed and drained
+            first_at = now_ns();
+        } else if (auto left = b.wait_ns - static_cast<int64_t>(now_ns() - first_at); left > 0) {
+            got = in.pop_for(buf.data() + held, b.items - held, std::max<int64_t>(left / 1000, 1));
+        }
+        held += got;
+        size_t cut = batch_cut(buf.data(), held);
+        if (held < b.items && cut == held && got > 0 && b.wait_ns > 0) continue;  // room left
+        bump(w.counts.batches);
+        process_popped(w, buf.data(), cut, out);
+        std::move(buf.begin() + static_cast<long>(cut), buf.begin() + static_cast<long>(held),
+                  buf.begin());
+        held -= cut;
+        first_at = now_ns();
+    }
+}
+
+/// How many leading items fit the batch's byte limit (at least one: a big item goes alone).
+size_t stage::batch_cut(const item* items, size_t n) const noexcept {
+    uint64_t limit = cfg_.batch->bytes, bytes = 0;
+    if (limit == 0) return n;
+    for (size_t i = 0; i < n; ++i) {
+        bytes += items[i].payload.size();
+        if (bytes > limit) return std::max<size_t>(i, 1);
+    }
+    return n;
+}
+
+/// Runs items popped together and pushes their outputs; returns the average ns per item.
+double stage::process_popped(worker& w, item* batch, size_t n, stage_queue::producer& out) {
+    uint64_t t0 = now_ns();
+    run_batch(w, batch, n);
+    uint64_t spent = now_ns() - t0;
+    bump(w.counts.busy_ns, spent);
+    double avg_ns = static_cast<double>(spent) / static_cast<double>(n);
+    // Policies time each call; otherwise a batch's calls share its average (no clock per item).
+    if (!has_call_policies()) w.latency.record(static_cast<int64_t>(avg_ns), n);
+    if (!w.outputs.empty()) out.push(w.outputs.data(), w.outputs.size());
+    w.outputs.clear();
+    return avg_ns;
 }
 
 void stage::run_batch(worker& w, item* batch, size_t n) {
@@ -418,6 +468,7 @@ stage_report stage::report() const {
         r.counts.cancelled += get(w->counts.cancelled);
         r.counts.retried += get(w->counts.retried);
         r.counts.timed_out += get(w->counts.timed_out);
+        r.counts.batches += get(w->counts.batches);
         r.counts.busy_ns += get(w->counts.busy_ns);
         r.limiter_waits += get(w->counts.limiter_waits);
         r.limiter_waited_seconds += static_cast<double>(get(w->counts.limiter_waited_ns)) / 1e9;

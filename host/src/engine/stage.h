@@ -50,7 +50,8 @@ struct stage_config {
     int64_t timeout_ns = 0;
     std::optional<retry_spec> retry;
     error_policy_spec on_error;
-    clock* time = nullptr;  ///< nullptr: the system clock (tests inject a manual one)
+    std::optional<batch_spec> batch;  ///< group items before calling the processor
+    clock* time = nullptr;            ///< nullptr: the system clock (tests inject a manual one)
     location where;
 };
 
@@ -72,6 +73,10 @@ public:
 private:
     struct worker;
     void work(worker& w);
+    void work_adaptive(worker& w, stage_queue::consumer& in, stage_queue::producer& out);
+    void work_batched(worker& w, stage_queue::consumer& in, stage_queue::producer& out);
+    size_t batch_cut(const item* items, size_t n) const noexcept;
+    double process_popped(worker& w, item* batch, size_t n, stage_queue::producer& out);
     void run_batch(worker& w, item* batch, size_t n);
     void call_each(worker& w, item* batch, size_t n);
     void call_batch(worker& w, item* batch, size_t n);

@@ -51,8 +51,13 @@ void stage_queue::push(moodycamel::ProducerToken& token, item* items, size_t n) 
     }
 }
 
-size_t stage_queue::pop(moodycamel::ConsumerToken& token, item* out, size_t max) {
-    auto permits = static_cast<size_t>(ready_.waitMany(static_cast<ssize_t>(max)));
+size_t stage_queue::pop(moodycamel::ConsumerToken& token,
+                        item* out,
+                        size_t max,
+                        int64_t timeout_us) {
+    ssize_t taken = ready_.waitMany(static_cast<ssize_t>(max), timeout_us);
+    if (taken <= 0) return 0;  // timed out
+    auto permits = static_cast<size_t>(taken);
     size_t got = 0;
     // A permit guarantees an item, except the flood of permits given out at close; the loop
     // retries because a dequeue may briefly miss an item another producer is still publishing.

@@ -46,7 +46,11 @@ public:
     public:
         explicit consumer(stage_queue& q) : q_(q), token_(q.queue_) {}
         /// Moves up to `max` items out; blocks until there is one; 0 once closed and drained.
-        size_t pop(item* out, size_t max) { return q_.pop(token_, out, max); }
+        size_t pop(item* out, size_t max) { return q_.pop(token_, out, max, -1); }
+        /// As `pop`, but gives up after `timeout_us` (then 0 with `finished()` false).
+        size_t pop_for(item* out, size_t max, int64_t timeout_us) {
+            return q_.pop(token_, out, max, timeout_us);
+        }
 
     private:
         stage_queue& q_;
@@ -55,6 +59,8 @@ public:
 
     /// One producer has finished; when the last one has, the queue closes.
     void producer_done();
+    /// Closed and empty: no item will ever come out again.
+    bool finished() const noexcept { return drained(0); }
 
     size_t size_approx() const noexcept {
         int64_t n = pending_.load(std::memory_order_relaxed);
@@ -70,7 +76,7 @@ public:
 
 private:
     void push(moodycamel::ProducerToken& token, item* items, size_t n);
-    size_t pop(moodycamel::ConsumerToken& token, item* out, size_t max);
+    size_t pop(moodycamel::ConsumerToken& token, item* out, size_t max, int64_t timeout_us);
     void wait_for_bytes(int64_t incoming);
     void note_high_water(int64_t pending) noexcept;
     bool drained(size_t taken) const noexcept;

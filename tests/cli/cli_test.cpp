@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -232,6 +234,109 @@ TEST_F(Cli, SigintStopsIntakeDrainsAndExits130WithABalancedLedger) {
     std::string text = slurp(err);
     EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
     EXPECT_EQ(text.find("does not balance"), std::string::npos) << text;
+}
+
+/// 300 items through a chaos stage that sleeps 1 ms per item and rejects every 10th: about
+/// 150 ms, so a 10 ms tick samples the run many times.
+constexpr const char* slow_pipeline =
+    "name: observed\n"
+    "source: {type: range, count: 300}\n"
+    "stages:\n  - name: slow\n    processor: chaos\n    workers: 2\n"
+    "    config: {sleep: 1ms, fail_every: 10}\n"
+    "sink: {type: lines, path: out.txt}\n"
+    "errors: {type: jsonl, path: errors.jsonl}\n";
+
+TEST_F(Cli, ReportJsonHasTheSchemaABalancedLedgerAndATimeline) {
+    auto f = write("observed.yaml", slow_pipeline);
+    auto r = wprun("run " + f.string() + " --tick 10ms --report " + (dir_ / "r.json").string());
+    EXPECT_EQ(r.code, 1) << r.err;
+    auto j = nlohmann::json::parse(slurp(dir_ / "r.json"));
+    EXPECT_EQ(j.at("schema"), "wprun.report/1");
+    EXPECT_EQ(j.at("pipeline").at("name"), "observed");
+    EXPECT_EQ(j.at("ledger").at("read"), 300);
+    EXPECT_EQ(j.at("ledger").at("failed"), 30);
+    EXPECT_TRUE(j.at("ledger").at("balanced").get<bool>());
+    EXPECT_EQ(j.at("stages").at(0).at("processor"), "chaos");
+    EXPECT_EQ(j.at("failures").at("seen"), 30);
+    EXPECT_GT(j.at("timeline").at("points").size(), 2u);
+}
+
+TEST_F(Cli, ReportHtmlIsSelfContainedWithChartsAndTheErrors) {
+    auto f = write("observed.yaml", slow_pipeline);
+    auto r = wprun("run " + f.string() + " --tick 10ms --report " + (dir_ / "r.html").string());
+    EXPECT_EQ(r.code, 1) << r.err;
+    std::string html = slurp(dir_ / "r.html");
+    for (const char* id : {"graph", "chart-throughput-slow", "chart-latency-slow",
+                           "chart-workers-slow", "chart-queue-slow", "errors"})
+        EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+    size_t chart = html.find("id=\"chart-throughput-slow\"");
+    size_t points = html.find("points=\"", html.find("<polyline", chart)) + 8;
+    std::string coords = html.substr(points, html.find('"', points) - points);
+    EXPECT_GT(std::count(coords.begin(), coords.end(), ' '), 0) << coords;
+    EXPECT_EQ(html.find("http://"), std::string::npos);
+    EXPECT_EQ(html.find("https://"), std::string::npos);
+    size_t rows = 0;
+    for (size_t at = html.find("<tr class=\"error\">"); at != std::string::npos;
+         at = html.find("<tr class=\"error\">", at + 1))
+        ++rows;
+    EXPECT_EQ(rows, 30u);
+}
+
+TEST_F(Cli, ReportWithAnUnknownExtensionIsExit2BeforeTheRun) {
+    auto f = write("observed.yaml", slow_pipeline);
+    auto r = wprun("run " + f.string() + " --report " + (dir_ / "r.txt").string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find(".json or .html"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "out.txt"));
+}
+
+TEST_F(Cli, ProgressNeverWritesToStdoutWhereTheSinkMayBe) {
+    auto r = wprun("run " + src() + "/pipelines/hello.yaml --progress --tick 1ms");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, slurp(src() + "/samples/expected/hello.txt"));
+}
+
+/// Runs wprun with stderr on a pseudo-terminal and returns what the terminal received.
+std::string run_on_terminal(const std::vector<std::string>& args) {
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) return "no pty";
+    std::string slave = ::ptsname(master);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, slave.c_str(), O_RDWR | O_NOCTTY, 0);
+    std::vector<std::string> argv_text{WPRUN_BINARY};
+    argv_text.insert(argv_text.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) return "no spawn";
+    posix_spawn_file_actions_destroy(&actions);
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) text.append(buf, n);
+    ::waitpid(pid, nullptr, 0);
+    ::close(master);
+    return text;
+}
+
+TEST_F(Cli, ProgressOnATerminalRedrawsOneLineAndClearsItBeforeTheReport) {
+    auto f = write("observed.yaml", slow_pipeline);
+    std::string text = run_on_terminal({"run", f.string(), "--tick", "10ms"});
+    size_t live = text.find("\robserved  ");
+    ASSERT_NE(live, std::string::npos) << text;
+    EXPECT_NE(text.find("/300 (", live), std::string::npos) << text;
+    EXPECT_NE(text.find("\x1b[K", live), std::string::npos) << text;
+    size_t cleared = text.rfind("\r\x1b[K");
+    ASSERT_NE(cleared, std::string::npos) << text;
+    EXPECT_NE(text.find("wprun: observed: read 300", cleared), std::string::npos) << text;
+}
+
+TEST_F(Cli, NoProgressKeepsTheTerminalQuietUntilTheReport) {
+    auto f = write("observed.yaml", slow_pipeline);
+    std::string text = run_on_terminal({"run", f.string(), "--no-progress", "--tick", "10ms"});
+    EXPECT_EQ(text.find("\x1b[K"), std::string::npos) << text;
+    EXPECT_EQ(text.rfind("wprun: observed: read 300", 0), 0u) << text;
 }
 
 }  // namespace

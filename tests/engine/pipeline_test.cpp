@@ -269,5 +269,28 @@ TEST_F(PipelineTest, RunsWithNoStagesAtAll) {
     expect_balanced(r);
 }
 
+TEST_F(PipelineTest, ReportCarriesTheSourceTotalWhenKnown) {
+    counting_source counted(10);
+    EXPECT_EQ(run({make_stage<echo>("a", 1)}, counted).total, std::optional<uint64_t>(10));
+    vector_source unknown({"a", "b"});
+    EXPECT_FALSE(run({make_stage<echo>("a", 1)}, unknown).total.has_value());
+}
+
+TEST_F(PipelineTest, TickSnapshotsShowQueueDepthWithinCapacity) {
+    counting_source src(3000);
+    run_options o;
+    o.tick = std::chrono::milliseconds(1);
+    size_t ticks = 0;
+    bool within = true;
+    o.on_tick = [&](const run_report& r) {
+        ++ticks;
+        for (const auto& s : r.stages) within = within && s.queue_depth <= s.queue_capacity;
+        EXPECT_EQ(r.total, std::optional<uint64_t>(3000));
+    };
+    run({make_stage<jitter>("slow", 2, {{"max_us", "50"}}, 32)}, src, o);
+    EXPECT_GT(ticks, 0u);
+    EXPECT_TRUE(within);
+}
+
 }  // namespace
 }  // namespace wprun::engine

@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/execute.h"
 #include "cli/prepare.h"
-#include "cli/report.h"
 #include "config/units.h"
 #include "engine/host_api.h"
 #include "engine/pipeline.h"
@@ -62,18 +60,6 @@ void print_catalog(const plugin::registry& registry) {
 
 void print_diagnostics(const diagnostics& problems) {
     for (const diagnostic& d : problems.items()) fmt::print(stderr, "{}\n", d.str());
-}
-
-int run_command(const std::string& file, const common_options& opts) {
-    plugin::registry registry(engine::host_api());
-    diagnostics warnings;
-    load_plugins(registry, opts.plugin_paths, warnings);
-    prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
-    if (!opts.quiet) print_diagnostics(p.warnings);
-    run_outcome outcome = execute(p, run_settings{opts.interrupts});
-    if (!opts.quiet || outcome.code != exit_code::ok)
-        print_report(stderr, p.spec.name, outcome.report);
-    return static_cast<int>(outcome.code);
 }
 
 int validate_command(const std::vector<std::string>& files, const common_options& opts) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,13 @@ struct common_options {
     std::vector<std::string> overrides;  ///< --set PATH=VALUE
     bool quiet = false;
     const std::atomic<int>* interrupts = nullptr;
+    std::string report;                  ///< run: --report FILE (.json or .html)
+    int progress = -1;                   ///< run: 1 --progress, 0 --no-progress, -1 stderr a TTY
+    std::chrono::milliseconds tick{50};  ///< run: how often progress and the timeline sample
 };
 
-/// `wprun run FILE`: runs the pipeline, prints the report on stderr.
+/// `wprun run FILE`: runs the pipeline with live progress, prints the report on stderr and
+/// writes `--report FILE` (run_command.cpp).
 int run_command(const std::string& file, const common_options& opts);
 /// `wprun validate FILE...`: checks without running; prints every problem.
 int validate_command(const std::vector<std::string>& files, const common_options& opts);

@@ -6,6 +6,20 @@
 #include "io/factory.h"
 
 namespace wprun::cli {
+namespace {
+
+engine::run_options options_for(const engine::pipeline_spec& spec, const run_settings& settings) {
+    engine::run_options options;
+    options.ordered = spec.sink.opts.get_bool("ordered");
+    options.window = static_cast<size_t>(spec.sink.opts.get_int("window", 16384));
+    options.interrupts = settings.interrupts;
+    options.deadline = std::chrono::nanoseconds(spec.deadline_ns);
+    options.tick = settings.tick;
+    options.on_tick = settings.on_tick;
+    return options;
+}
+
+}  // namespace
 
 run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     const engine::pipeline_spec& spec = p.spec;
@@ -13,15 +27,15 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     auto source = io::make_source(spec.source, base);
     auto sink = io::make_sink(spec.sink, base);
     auto errors = io::make_error_sink(spec.errors, base);
+    failure_log failures(*errors);
     engine::pipeline pipeline(p.stages);
-    engine::run_options options;
-    options.ordered = spec.sink.opts.get_bool("ordered");
-    options.window = static_cast<size_t>(spec.sink.opts.get_int("window", 16384));
-    options.interrupts = settings.interrupts;
-    options.deadline = std::chrono::nanoseconds(spec.deadline_ns);
     run_outcome out;
-    out.report = pipeline.run(*source, *sink, *errors, options);
+    out.started = std::chrono::system_clock::now();
+    out.report = pipeline.run(*source, *sink, failures, options_for(spec, settings));
+    out.finished = std::chrono::system_clock::now();
     out.code = exit_code_for(out.report);
+    out.failures = failures.kept();
+    out.failures_seen = failures.seen();
     return out;
 }
 

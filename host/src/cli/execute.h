@@ -4,7 +4,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <vector>
 
+#include "cli/failure_log.h"
 #include "cli/prepare.h"
 #include "engine/report.h"
 
@@ -12,11 +16,16 @@ namespace wprun::cli {
 
 struct run_settings {
     const std::atomic<int>* interrupts = nullptr;  ///< SIGINT/SIGTERM count (1 drains, 2 cancels)
+    std::chrono::milliseconds tick{50};            ///< how often `on_tick` runs
+    std::function<void(const engine::run_report&)> on_tick;  ///< progress, timeline
 };
 
 struct run_outcome {
     engine::run_report report;
     exit_code code = exit_code::ok;
+    std::chrono::system_clock::time_point started, finished;
+    std::vector<failure_row> failures;  ///< the first 100 failures (the error output has all)
+    uint64_t failures_seen = 0;
 };
 
 /// Runs the pipeline; throws startup_error when a file cannot be opened or a processor refuses

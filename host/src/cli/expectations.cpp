@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/report.h"
+
 namespace wprun::cli {
 namespace fs = std::filesystem;
 namespace {
@@ -72,25 +74,6 @@ void check_count(std::vector<std::string>& out,
                  uint64_t got) {
     if (want && *want != got)
         out.push_back(fmt::format("ledger {}: expected {}, got {}", what, *want, got));
-}
-
-std::string stop_name(engine::stop_reason r) {
-    switch (r) {
-        case engine::stop_reason::interrupted:
-            return "interrupted";
-        case engine::stop_reason::cancelled:
-            return "cancelled";
-        case engine::stop_reason::fatal:
-            return "fatal";
-        case engine::stop_reason::deadline:
-            return "deadline";
-        case engine::stop_reason::error:
-            return "error";
-        case engine::stop_reason::error_limit:
-            return "error_limit";
-        default:
-            return "none";
-    }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "config/units.h"
 
 namespace {
 
@@ -44,7 +45,8 @@ void setup_logging(const std::string& level) {
 /// it is not a subcommand.
 std::vector<std::string> with_default_command(int argc, char** argv) {
     static const std::set<std::string> commands{"run", "validate", "plugins", "test", "help"};
-    static const std::set<std::string> takes_value{"--plugin-path", "--set", "--log-level"};
+    static const std::set<std::string> takes_value{"--plugin-path", "--set", "--log-level",
+                                                   "--report", "--tick"};
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {
         if (takes_value.count(args[i])) {
@@ -57,6 +59,26 @@ std::vector<std::string> with_default_command(int argc, char** argv) {
     }
     std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
     return args;
+}
+
+/// `--progress` / `--no-progress`, `--report FILE` and the hidden `--tick` (tests).
+void add_run_options(CLI::App& run, wprun::cli::common_options& opts) {
+    run.add_flag_callback(
+        "--progress", [&opts] { opts.progress = 1; },
+        "Show live progress on stderr (default: when stderr is a terminal)");
+    run.add_flag_callback(
+        "--no-progress", [&opts] { opts.progress = 0; }, "Never show progress");
+    run.add_option("--report", opts.report,
+                   "Also write the end-of-run report to FILE.json or FILE.html");
+    run.add_option_function<std::string>(
+           "--tick",
+           [&opts](const std::string& text) {
+               auto ns = wprun::config::parse_duration_ns(text);
+               if (!ns || *ns < 1'000'000) throw CLI::ValidationError("--tick", "at least 1ms");
+               opts.tick = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::nanoseconds(*ns));
+           })
+        ->group("");  // hidden: how often progress and the report's timeline sample (tests)
 }
 
 }  // namespace
@@ -84,6 +106,7 @@ int main(int argc, char** argv) {
     run->add_option("pipeline", file, "Pipeline file (YAML)")->required();
     run->add_option("--set", opts.overrides, "Override a value: stages.NAME.workers=8 (repeatable)")
         ->allow_extra_args(false);
+    add_run_options(*run, opts);
     auto* validate = app.add_subcommand("validate", "Check pipelines without running them");
     validate->add_option("pipelines", files, "Pipeline files")->required();
     validate->add_option("--set", opts.overrides, "Override a value (repeatable)")

@@ -19,6 +19,8 @@ std::string stop_text(engine::stop_reason r) {
             return "stopped at its deadline";
         case engine::stop_reason::error:
             return "stopped by an error";
+        case engine::stop_reason::error_limit:
+            return "stopped by its error budget";
         default:
             return "";
     }
@@ -28,13 +30,6 @@ std::string worker_spread(const engine::stage_report& s) {
     if (s.per_worker_in.empty()) return "-";
     auto [lo, hi] = std::minmax_element(s.per_worker_in.begin(), s.per_worker_in.end());
     return fmt::format("{}..{}", *lo, *hi);
-}
-
-std::string duration_text(int64_t ns) {
-    if (ns < 10'000) return fmt::format("{}ns", ns);
-    if (ns < 10'000'000) return fmt::format("{:.0f}us", static_cast<double>(ns) / 1e3);
-    if (ns < 10'000'000'000) return fmt::format("{:.0f}ms", static_cast<double>(ns) / 1e6);
-    return fmt::format("{:.1f}s", static_cast<double>(ns) / 1e9);
 }
 
 constexpr const char* row_format =
@@ -47,9 +42,7 @@ void print_header(std::FILE* out) {
 
 void print_stage(std::FILE* out, const engine::stage_report& s, double wall) {
     const engine::stage_counts& c = s.counts;
-    double busy = wall > 0 && s.workers > 0
-                      ? 100.0 * static_cast<double>(c.busy_ns) / 1e9 / wall / s.workers
-                      : 0;
+    double busy = busy_percent(s, wall);
     const engine::latency_summary& l = s.latency;
     fmt::print(out, row_format, s.name, s.processor, s.workers, c.in, c.out, c.filtered, c.failed,
                c.retried, c.cancelled, fmt::format("{:.0f}%", busy),
@@ -77,6 +70,37 @@ void print_policies(std::FILE* out, const engine::stage_report& s) {
 }
 
 }  // namespace
+
+std::string stop_name(engine::stop_reason r) {
+    switch (r) {
+        case engine::stop_reason::interrupted:
+            return "interrupted";
+        case engine::stop_reason::cancelled:
+            return "cancelled";
+        case engine::stop_reason::fatal:
+            return "fatal";
+        case engine::stop_reason::deadline:
+            return "deadline";
+        case engine::stop_reason::error:
+            return "error";
+        case engine::stop_reason::error_limit:
+            return "error_limit";
+        default:
+            return "none";
+    }
+}
+
+double busy_percent(const engine::stage_report& s, double wall) {
+    if (wall <= 0 || s.workers == 0) return 0;
+    return 100.0 * static_cast<double>(s.counts.busy_ns) / 1e9 / wall / s.workers;
+}
+
+std::string duration_text(int64_t ns) {
+    if (ns < 10'000) return fmt::format("{}ns", ns);
+    if (ns < 10'000'000) return fmt::format("{:.0f}us", static_cast<double>(ns) / 1e3);
+    if (ns < 10'000'000'000) return fmt::format("{:.0f}ms", static_cast<double>(ns) / 1e6);
+    return fmt::format("{:.1f}s", static_cast<double>(ns) / 1e9);
+}
 
 std::string ledger_line(const engine::ledger& l) {
     std::string line = fmt::format("read {}", l.read);

@@ -2,6 +2,7 @@
 // Not thread-safe; call once the run is over.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -11,6 +12,15 @@ namespace wprun::cli {
 
 /// Writes the report for run `name` to `out` (normally stderr).
 void print_report(std::FILE* out, const std::string& name, const engine::run_report& report);
+
+/// The stop reason as a word: none, interrupted, cancelled, fatal, deadline, error, error_limit.
+std::string stop_name(engine::stop_reason r);
+
+/// Share of the stage's worker time spent in the processor, in percent of `wall` seconds.
+double busy_percent(const engine::stage_report& s, double wall);
+
+/// A latency as people read it: "850ns", "42us", "12ms", "3.5s".
+std::string duration_text(int64_t ns);
 
 /// "read 12, written 10, filtered 1, failed 1, cancelled 0" (plus spawned when non-zero).
 std::string ledger_line(const engine::ledger& l);

@@ -28,6 +28,7 @@ struct pipeline::state {
     std::atomic<bool> sink_done{false};
     moodycamel::LightweightSemaphore finished;  // signalled once by the sink thread
     std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0};
+    std::optional<uint64_t> total;  // from source::total(), set before any thread starts
 
     explicit state(const run_options& o)
         : options(o), window(static_cast<ssize_t>(std::max<size_t>(o.window, 1))) {}
@@ -42,6 +43,7 @@ pipeline::~pipeline() = default;
 
 run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_options& options) {
     state st(options);
+    st.total = src.total();
     st.stage_names.push_back("source");
     for (const auto& s : stages_) {
         st.queues.push_back(
@@ -166,6 +168,7 @@ run_report pipeline::snapshot(const state& st) const {
     run_report r;
     auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
     r.totals.read = get(st.read);
+    r.total = st.total;
     r.totals.written = get(st.written);
     r.totals.failed = get(st.source_failed);
     r.totals.cancelled = get(st.sink_cancelled);

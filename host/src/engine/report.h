@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,7 @@ struct stage_report {
     std::vector<uint64_t> per_worker_in;  ///< items each worker took (load balance)
     size_t queue_capacity = 0;
     size_t queue_high_water = 0;
+    size_t queue_depth = 0;   ///< items in the input queue when the report was taken
     latency_summary latency;  ///< per call (per batch average when items move in bulk)
     std::vector<breaker_transition> breaker;
     uint64_t breaker_rejected = 0;
@@ -65,6 +67,7 @@ enum class stop_reason { none, interrupted, cancelled, fatal, deadline, error, e
 
 struct run_report {
     ledger totals;
+    std::optional<uint64_t> total;  ///< items the source will read, when it knows (progress)
     std::vector<stage_report> stages;
     double wall_seconds = 0;
     stop_reason stopped = stop_reason::none;

@@ -484,6 +484,7 @@ stage_report stage::report() const {
     if (in_ != nullptr) {
         r.queue_capacity = in_->capacity();
         r.queue_high_water = in_->high_water();
+        r.queue_depth = in_->size_approx();
     }
     return r;
 }

@@ -1,0 +1,101 @@
+// `wprun run`: prepare, run with live progress and a timeline, print the report on stderr and
+// write `--report FILE` (.json or .html).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include "cli/commands.h"
+#include "cli/execute.h"
+#include "cli/prepare.h"
+#include "cli/progress.h"
+#include "cli/report.h"
+#include "cli/report_file.h"
+#include "cli/timeline.h"
+#include "engine/host_api.h"
+
+namespace wprun::cli {
+namespace {
+
+/// What the command watches while the run goes: the progress line and the timeline.
+class run_watch {
+public:
+    run_watch(const std::string& name, int progress_setting) {
+        bool terminal = ::isatty(::fileno(stderr)) == 1;
+        if (progress_setting == 1 || (progress_setting < 0 && terminal))
+            progress_.emplace(stderr, name, terminal);
+    }
+    void tick(const engine::run_report& r) {
+        timeline_.record(r);
+        if (progress_) progress_->update(r, r.wall_seconds);
+    }
+    void finish(const engine::run_report& r) {
+        timeline_.finish(r);
+        if (progress_) progress_->finish();
+    }
+    const timeline& points() const noexcept { return timeline_; }
+
+private:
+    std::optional<progress> progress_;
+    timeline timeline_;
+};
+
+void check_report_name(const std::string& path) {
+    if (path.empty() || report_format_of(path)) return;
+    throw startup_error(exit_code::usage, location{},
+                        "--report '" + path + "': the name must end in .json or .html");
+}
+
+run_record record_of(const prepared_pipeline& p, run_outcome&& o, const timeline& tl) {
+    run_record r;
+    r.name = p.spec.name;
+    r.file = p.spec.file;
+    r.source_type = p.spec.source.type;
+    r.sink_type = p.spec.sink.type;
+    r.errors_type = p.spec.errors.type;
+    r.started = o.started;
+    r.finished = o.finished;
+    r.report = std::move(o.report);
+    r.timeline = tl.points();
+    r.timeline_interval = tl.interval();
+    r.failures = std::move(o.failures);
+    r.failures_seen = o.failures_seen;
+    return r;
+}
+
+/// Writes the report file; a failure is reported and makes a clean run exit 1.
+exit_code write_report(const std::string& path, const run_record& record, exit_code code) {
+    try {
+        write_report_file(path, record);
+        return code;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "wprun: error: {}\n", e.what());
+        return code == exit_code::ok ? exit_code::items_failed : code;
+    }
+}
+
+}  // namespace
+
+int run_command(const std::string& file, const common_options& opts) {
+    check_report_name(opts.report);
+    plugin::registry registry(engine::host_api());
+    diagnostics warnings;
+    load_plugins(registry, opts.plugin_paths, warnings);
+    prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
+    if (!opts.quiet) print_diagnostics(p.warnings);
+    run_watch watch(p.spec.name, opts.progress);
+    run_settings settings{opts.interrupts, opts.tick,
+                          [&watch](const engine::run_report& r) { watch.tick(r); }};
+    run_outcome outcome = execute(p, settings);
+    watch.finish(outcome.report);
+    exit_code code = outcome.code;
+    if (!opts.quiet || code != exit_code::ok) print_report(stderr, p.spec.name, outcome.report);
+    if (opts.report.empty()) return static_cast<int>(code);
+    return static_cast<int>(
+        write_report(opts.report, record_of(p, std::move(outcome), watch.points()), code));
+}
+
+}  // namespace wprun::cli

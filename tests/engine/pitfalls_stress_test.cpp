@@ -262,7 +262,7 @@ void check_run(const plan& p, const run_report& r, const vector_sink& out) {
 
 TEST(PitfallsStress, TwoHundredRandomRunsAllBalanceAndKeepOrder) {
     use_engine_host();
-    const int baseline = thread_count();
+    const int baseline = baseline_thread_count();
     // WPRUN_STRESS_SEED=N runs another sequence (to hunt for bugs); failures name the seed.
     const char* env = std::getenv("WPRUN_STRESS_SEED");
     const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : 20240611;

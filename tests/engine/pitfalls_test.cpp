@@ -97,7 +97,7 @@ run_options ordered(size_t window) {
 // ---- threads ----------------------------------------------------------------------------------
 
 TEST_F(Pitfalls, ThreadCountIsBackToBaselineAfterRunsHoweverTheyEnd) {
-    const int baseline = thread_count();
+    const int baseline = baseline_thread_count();
     ASSERT_GT(baseline, 0);
     auto check = [&](const char* what, const run_report& r) {
         EXPECT_TRUE(r.totals.balanced()) << what << ": " << ledger_text(r);

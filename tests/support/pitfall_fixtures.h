@@ -4,6 +4,7 @@
 // hanging the suite; tests never assert on how long a run took.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,19 @@ inline int thread_count() {
     while (std::getline(status, line))
         if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
     return -1;
+}
+
+/// The thread count before a run. One thread is started and joined first: some runtimes start a
+/// helper thread of their own with the first thread (ThreadSanitizer does), which a run must not
+/// be blamed for.
+inline int baseline_thread_count() {
+    std::thread([] {}).join();
+    int now = thread_count();
+    for (int i = 0; i < 100; ++i) {  // let the joined thread leave the count (see below)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        now = std::min(now, thread_count());
+    }
+    return now;
 }
 
 /// The thread count once it has come down to `baseline` (or the last count seen after a few

@@ -133,6 +133,34 @@ TEST_F(Cli, ValidateAcceptsEverySamplePipeline) {
     EXPECT_EQ(r.code, 0) << r.err;
 }
 
+TEST_F(Cli, ValidatePrintsWarningsWithTheirLocationAndExits0) {
+    auto f = write("w.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: spin\n    workers: 4096\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("validate " + f.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("w.yaml:5:14: warning: stage 's': workers 4096 is more than 4 times"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.out.find("w.yaml: ok"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, RunPrintsWarningsUnlessQuiet) {
+    auto f = write("r.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - {name: s, processor: upper, workers: 2}\n"
+                   "sink: {type: \"null\", ordered: true, window: 1}\n");
+    auto loud = wprun("run " + f.string());
+    EXPECT_EQ(loud.code, 0) << loud.err;
+    EXPECT_NE(loud.err.find("r.yaml:4:45: warning: sink: window 1 is smaller than the 2 workers"),
+              std::string::npos)
+        << loud.err;
+    auto quiet = wprun("run -q " + f.string());
+    EXPECT_EQ(quiet.code, 0) << quiet.err;
+    EXPECT_EQ(quiet.err, "");
+}
+
 TEST_F(Cli, PluginThatCannotLoadIsExit3) {
     auto f = write("u.yaml",
                    "source: {type: range, count: 3}\n"

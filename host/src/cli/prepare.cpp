@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "cli/lint.h"
 #include "config/loader.h"
 #include "config/options_check.h"
 #include "config/suggest.h"
@@ -165,6 +166,7 @@ prepared_pipeline prepare_pipeline(const std::string& file,
         throw startup_error(plugin_trouble ? exit_code::plugin : exit_code::usage, diags);
     }
     out.warnings = std::move(diags);
+    out.warnings.append(lint_pipeline(out, std::thread::hardware_concurrency()));
     return out;
 }
 

@@ -4,7 +4,8 @@
 // check the source, sink and error options against the built-in schemas (io/), find each stage's
 // processor among the loaded plugins (plugin/) and check its config against the processor's
 // schema, then resolve `workers: auto`. All problems found are collected and thrown together as
-// one startup_error, so `wprun validate` reports them all at once.
+// one startup_error, so `wprun validate` reports them all at once. A pipeline without errors
+// gets the lint warnings (cli/lint.h) in `warnings`.
 // Not thread-safe (start-up is single-threaded).
 #pragma once
 

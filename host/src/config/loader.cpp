@@ -177,6 +177,7 @@ private:
         if (!is_kind(n, node_kind::map, ctx)) return;
         engine::stage_spec stage;
         stage.where = n.where;
+        stage.workers_where = stage.timeout_where = n.where;
         if (read_stage_name(n, ctx, stage.name)) ctx = "stage " + in_quotes(stage.name);
         check_keys(n, stage_keys(), ctx);
         if (const node* p = required(n, "processor", ctx, "the processor to run, e.g. 'hash'"))
@@ -223,6 +224,7 @@ private:
     }
 
     void read_workers(const node& n, const std::string& ctx, engine::stage_spec& stage) {
+        stage.workers_where = n.where;
         if (n.is_scalar() && n.text == "auto") {
             stage.workers = 0;  // one per hardware thread, decided by the engine
             return;

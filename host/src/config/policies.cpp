@@ -406,8 +406,10 @@ void read_stage_policies(const node& stage_map,
         stage.rate_limit = read_stage_rate_limit(in, *n, {owner, "rate_limit"}, limiters);
     if (const node* n = stage_map.find("circuit_breaker"))
         stage.circuit_breaker = read_breaker(in, *n, {owner, "circuit_breaker"});
-    if (const node* n = stage_map.find("timeout"))
+    if (const node* n = stage_map.find("timeout")) {
+        stage.timeout_where = n->where;
         assign(in.duration(*n, {owner, "timeout"}, false, "200ms"), stage.timeout_ns);
+    }
     read_error_policy(in, stage_map, owner, stage.on_error);
     if (const node* n = stage_map.find("batch")) stage.batch = read_batch(in, *n, {owner, "batch"});
 }

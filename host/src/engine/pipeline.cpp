@@ -145,7 +145,7 @@ void pipeline::write_sink(state& st, sink& out, error_sink& errors) {
                 write(it);
             else if (ordered && it.kind == item_kind::data)
                 window.add(std::move(it));
-            else if (ordered)
+            else if (ordered && it.seq != tail_seq)  // flush outputs are not in the window
                 window.complete(it.seq, it.weight);
         }
         if (ordered) st.window.signal(static_cast<ssize_t>(window.release(write)));

@@ -153,6 +153,8 @@ struct stage_spec {
     std::optional<batch_spec> batch;
     location where;
     location processor_where;
+    location workers_where;  ///< of the `workers` value (the stage's when not set)
+    location timeout_where;  ///< of the `timeout` value (the stage's when not set)
 };
 
 /// What `wprun test` checks after running the pipeline.

@@ -1,0 +1,98 @@
+#include "cli/lint.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "config/units.h"
+
+namespace wprun::cli {
+namespace {
+
+constexpr unsigned workers_per_thread = 4;          // more than this many per core: warn
+constexpr double burst_seconds = 60;                // a burst above a minute of the rate: warn
+constexpr int64_t shortest_timeout_ns = 1'000'000;  // 1ms
+
+/// "100/s", or "5/m" for rates under one per second.
+std::string rate_text(double per_s) {
+    if (per_s >= 1) return fmt::format("{:g}/s", per_s);
+    return fmt::format("{:g}/m", per_s * 60);
+}
+
+bool looks_io_bound(const engine::stage_spec& stage) {
+    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec";
+}
+
+void check_workers(const engine::stage_spec& stage,
+                   const engine::stage_config& cfg,
+                   unsigned threads,
+                   diagnostics& out) {
+    if (cfg.workers <= workers_per_thread * threads || looks_io_bound(stage)) return;
+    out.warning(stage.workers_where,
+                fmt::format("stage '{}': workers {} is more than {} times the {} hardware "
+                            "thread(s); with no rate_limit, timeout or exec the stage is likely "
+                            "CPU-bound, so the extra threads only wait for a core (and cost memory "
+                            "and context switches); use 'workers: auto'",
+                            stage.name, cfg.workers, workers_per_thread, threads));
+}
+
+void check_timeout(const engine::stage_spec& stage, diagnostics& out) {
+    int64_t ns = stage.timeout_ns;
+    if (ns <= 0 || ns >= shortest_timeout_ns) return;
+    int64_t shown = ns % 1000 == 0 ? ns / 1000 : ns;  // the number format_duration shows (us, ns)
+    out.warning(stage.timeout_where,
+                fmt::format("stage '{}': timeout {} is shorter than 1ms, less than it takes to "
+                            "wake a thread, so most calls will time out; did you mean {}ms?",
+                            stage.name, config::format_duration(ns), shown));
+}
+
+void check_burst(const engine::rate_limit_spec& limit, const std::string& owner, diagnostics& out) {
+    // burst 1 (the default and the minimum) is never a mistake, however slow the rate.
+    if (!limit.shared.empty() || limit.burst <= std::max(1.0, limit.rate_per_s * burst_seconds))
+        return;
+    out.warning(limit.where,
+                fmt::format("{}: burst {:g} is more than a minute's worth of the rate {} ({:g}): "
+                            "after an idle minute it lets that many items through at once; is "
+                            "the rate's unit right (/s, /m, /h)?",
+                            owner, limit.burst, rate_text(limit.rate_per_s),
+                            limit.rate_per_s * burst_seconds));
+}
+
+void check_window(const prepared_pipeline& p, diagnostics& out) {
+    const engine::options& sink = p.spec.sink.opts;
+    if (!sink.get_bool("ordered") || p.stages.empty()) return;
+    auto widest =
+        std::max_element(p.stages.begin(), p.stages.end(),
+                         [](const auto& a, const auto& b) { return a.workers < b.workers; });
+    auto window = static_cast<uint64_t>(sink.get_int("window", 16384));
+    if (window >= widest->workers) return;
+    const engine::option* o = sink.find("window");
+    out.warning(o ? o->where : p.spec.sink.where,
+                fmt::format("sink: window {} is smaller than the {} workers of stage '{}': at "
+                            "most {} source item(s) are in flight, so {} of its workers stay idle; "
+                            "raise window to at least {} (default 16384)",
+                            window, widest->workers, widest->name, window, widest->workers - window,
+                            widest->workers));
+}
+
+}  // namespace
+
+diagnostics lint_pipeline(const prepared_pipeline& p, unsigned hardware_threads) {
+    diagnostics out;
+    unsigned threads = std::max(1u, hardware_threads);
+    for (size_t i = 0; i < p.spec.stages.size() && i < p.stages.size(); ++i) {
+        const engine::stage_spec& stage = p.spec.stages[i];
+        check_workers(stage, p.stages[i], threads, out);
+        check_timeout(stage, out);
+        if (stage.rate_limit)
+            check_burst(*stage.rate_limit, "stage '" + stage.name + "' rate_limit", out);
+    }
+    for (const auto& [name, limit] : p.spec.limiters)
+        check_burst(limit, "limiter '" + name + "'", out);
+    check_window(p, out);
+    return out;
+}
+
+}  // namespace wprun::cli

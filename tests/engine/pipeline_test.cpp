@@ -228,8 +228,15 @@ TEST_F(PipelineTest, ProcessBatchOutputsAreRegroupedByJob) {
     vector_source src({"a", "bad", "c", "d"});
     run_options o;
     o.ordered = true;
-    auto r = run({make_stage<batch_upper>("up", 1)}, src, o);
+    auto stage = make_stage<batch_upper>("up", 1);
+    stage.batch = batch_spec{};  // one group of all four, however slowly the source delivers
+    stage.batch->items = 4;
+    stage.batch->wait_ns = 10'000'000'000;
+    std::vector<stage_config> stages;
+    stages.push_back(std::move(stage));
+    auto r = run(std::move(stages), src, o);
     EXPECT_EQ(sink.lines, (std::vector<std::string>{"A", "C", "D"}));
+    EXPECT_EQ(r.stages[0].counts.batches, 1u);
     EXPECT_EQ(r.totals.failed, 1u);
     expect_balanced(r);
 }

@@ -183,6 +183,7 @@ struct batch_upper {
     struct worker {};
     explicit batch_upper(const wprun::config&) {}
     wprun::result process(worker&, const wprun::job& j, wprun::emitter& out) const {
+        if (j.payload == "bad") return wprun::reject("bad");
         out.emit(upper(j.payload));
         return {};
     }

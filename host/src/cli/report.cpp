@@ -7,24 +7,32 @@
 namespace wprun::cli {
 namespace {
 
-std::string stop_text(engine::stop_reason r) {
+/// A stop reason's name (JSON, `expect: stopped`) and its words in the report's first line.
+struct stop_words {
+    const char* name;
+    const char* text;
+};
+
+stop_words words_for(engine::stop_reason r) {
     switch (r) {
         case engine::stop_reason::interrupted:
-            return "interrupted";
+            return {"interrupted", "interrupted"};
         case engine::stop_reason::cancelled:
-            return "cancelled";
+            return {"cancelled", "cancelled"};
         case engine::stop_reason::fatal:
-            return "stopped by a fatal error";
+            return {"fatal", "stopped by a fatal error"};
         case engine::stop_reason::deadline:
-            return "stopped at its deadline";
+            return {"deadline", "stopped at its deadline"};
         case engine::stop_reason::error:
-            return "stopped by an error";
+            return {"error", "stopped by an error"};
         case engine::stop_reason::error_limit:
-            return "stopped by its error budget";
+            return {"error_limit", "stopped by its error budget"};
         default:
-            return "";
+            return {"none", ""};
     }
 }
+
+std::string stop_text(engine::stop_reason r) { return words_for(r).text; }
 
 std::string worker_spread(const engine::stage_report& s) {
     if (s.per_worker_in.empty()) return "-";
@@ -71,24 +79,7 @@ void print_policies(std::FILE* out, const engine::stage_report& s) {
 
 }  // namespace
 
-std::string stop_name(engine::stop_reason r) {
-    switch (r) {
-        case engine::stop_reason::interrupted:
-            return "interrupted";
-        case engine::stop_reason::cancelled:
-            return "cancelled";
-        case engine::stop_reason::fatal:
-            return "fatal";
-        case engine::stop_reason::deadline:
-            return "deadline";
-        case engine::stop_reason::error:
-            return "error";
-        case engine::stop_reason::error_limit:
-            return "error_limit";
-        default:
-            return "none";
-    }
-}
+std::string stop_name(engine::stop_reason r) { return words_for(r).name; }
 
 double busy_percent(const engine::stage_report& s, double wall) {
     if (wall <= 0 || s.workers == 0) return 0;

@@ -329,7 +329,7 @@ TEST(LoadPipeline, ReadsAWorkerRangeWithDefaults) {
 TEST(LoadPipeline, RejectsAWorkerRangeWhoseMaxIsBelowMin) {
     auto r = load(with_stage("    workers: {min: 4, max: 2}\n"));
     EXPECT_EQ(first(r),
-              "p.yaml:5:30: error: stage 's': workers.max must be at least min (4), got '2'");
+              "p.yaml:5:28: error: stage 's': workers.max must be at least min (4), got '2'");
 }
 
 TEST(LoadPipeline, RejectsAWorkerRangeMinOfZero) {

@@ -306,6 +306,52 @@ TEST(LoadPipeline, RejectsAbsurdWorkers) {
     EXPECT_NE(first(r).find("from 1 to 4096 or 'auto', got '10000000'"), std::string::npos);
 }
 
+TEST(LoadPipeline, ReadsADynamicWorkerRange) {
+    auto r = load(with_stage("    workers: {min: 2, max: 16, scale_up_after: 20ms, idle: 1s}\n"));
+    ASSERT_FALSE(r.diags.has_errors()) << first(r);
+    const auto& s = r.spec.stages[0];
+    EXPECT_EQ(s.min_workers, 2u);
+    EXPECT_EQ(s.max_workers, 16u);
+    EXPECT_EQ(s.workers, 2u);  // starts at min
+    EXPECT_EQ(s.scale_up_after_ns, 20'000'000);
+    EXPECT_EQ(s.idle_ns, 1'000'000'000);
+}
+
+TEST(LoadPipeline, ReadsAWorkerRangeWithDefaults) {
+    auto r = load(with_stage("    workers: {max: auto}\n"));
+    ASSERT_FALSE(r.diags.has_errors()) << first(r);
+    EXPECT_EQ(r.spec.stages[0].min_workers, 1u);
+    EXPECT_EQ(r.spec.stages[0].max_workers, 0u);  // auto: hardware threads
+    EXPECT_EQ(r.spec.stages[0].scale_up_after_ns, 0);
+    EXPECT_EQ(r.spec.stages[0].idle_ns, 0);
+}
+
+TEST(LoadPipeline, RejectsAWorkerRangeWhoseMaxIsBelowMin) {
+    auto r = load(with_stage("    workers: {min: 4, max: 2}\n"));
+    EXPECT_EQ(first(r),
+              "p.yaml:5:28: error: stage 's': workers.max must be at least min (4), got '2'");
+}
+
+TEST(LoadPipeline, RejectsAWorkerRangeMinOfZero) {
+    auto r = load(with_stage("    workers: {min: 0, max: 2}\n"));
+    EXPECT_NE(first(r).find("workers.min must be an integer from 1 to 4096"), std::string::npos)
+        << first(r);
+}
+
+TEST(LoadPipeline, RejectsAWorkerRangeAboveTheLimitAndUnknownKeys) {
+    auto r = load(with_stage("    workers: {min: 1, max: 5000, idel: 1s}\n"));
+    std::string all;
+    for (const auto& d : r.diags.items()) all += d.str() + "\n";
+    EXPECT_NE(all.find("workers.max must be an integer from 1 to 4096"), std::string::npos) << all;
+    EXPECT_NE(all.find("did you mean 'idle'?"), std::string::npos) << all;
+}
+
+TEST(LoadPipeline, RejectsAZeroIdle) {
+    auto r = load(with_stage("    workers: {min: 1, max: 2, idle: 0s}\n"));
+    EXPECT_NE(first(r).find("workers.idle must be a duration above 0"), std::string::npos)
+        << first(r);
+}
+
 TEST(LoadPipeline, ReadsAQueueItemCount) {
     auto r = load(with_stage("    queue: 256\n"));
     ASSERT_FALSE(r.diags.has_errors()) << first(r);

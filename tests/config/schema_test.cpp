@@ -52,6 +52,13 @@ TEST(PipelineSchema, ListsTheLoadersQueueKeys) {
     EXPECT_EQ(property_names(forms.back()), sorted(queue_keys()));
 }
 
+TEST(PipelineSchema, ListsTheLoadersWorkerRangeKeys) {
+    auto schema = load_schema();
+    const auto& forms = schema.at("$defs").at("stage").at("properties").at("workers").at("anyOf");
+    EXPECT_EQ(forms.back().at("$ref"), "#/$defs/worker_range");
+    EXPECT_EQ(property_names(schema.at("$defs").at("worker_range")), sorted(worker_range_keys()));
+}
+
 TEST(PipelineSchema, ListsTheLoadersRetryKeys) {
     EXPECT_EQ(property_names(load_schema().at("$defs").at("retry")), sorted(retry_keys()));
 }

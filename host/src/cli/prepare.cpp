@@ -107,6 +107,13 @@ engine::stage_config to_stage_config(const engine::stage_spec& stage,
     cfg.def = entry.def;
     for (const auto& o : stage.config.items) cfg.config.emplace_back(o.name, o.value);
     cfg.workers = resolve_workers(stage.workers, *entry.def);
+    if (stage.min_workers > 0) {  // dynamic: `max: auto` is one per hardware thread
+        cfg.min_workers = stage.min_workers;
+        cfg.max_workers =
+            std::max(stage.min_workers, resolve_workers(stage.max_workers, *entry.def));
+        cfg.scale_up_after_ns = stage.scale_up_after_ns;
+        cfg.idle_ns = stage.idle_ns;
+    }
     cfg.queue_items = stage.queue_items;
     cfg.queue_bytes = stage.queue_bytes;
     cfg.where = stage.where;

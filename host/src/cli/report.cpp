@@ -59,8 +59,24 @@ void print_stage(std::FILE* out, const engine::stage_report& s, double wall) {
                worker_spread(s));
 }
 
+constexpr size_t scale_events_shown = 10;
+
+/// "workers 1 → 2 (0.050s, backlog) → 1 (1.200s, idle) … 3 more", for a dynamic stage.
+void print_scaling(std::FILE* out, const engine::stage_report& s) {
+    if (s.scaling.empty()) return;
+    std::string path = fmt::format("workers {}", s.scaling.front().from);
+    size_t shown = std::min(s.scaling.size(), scale_events_shown);
+    for (size_t i = 0; i < shown; ++i) {
+        const engine::scale_event& e = s.scaling[i];
+        path += fmt::format(" → {} ({:.3f}s, {})", e.to, e.at_seconds, e.reason);
+    }
+    if (shown < s.scaling.size()) path += fmt::format(" … {} more", s.scaling.size() - shown);
+    fmt::print(out, "    {}: {}; at most {} at once\n", s.name, path, s.max_workers_seen);
+}
+
 /// Policy lines under a stage's row, only for what happened.
 void print_policies(std::FILE* out, const engine::stage_report& s) {
+    print_scaling(out, s);
     if (s.counts.batches)
         fmt::print(out, "    {}: {} batch(es) of {:.1f} items on average\n", s.name,
                    s.counts.batches,

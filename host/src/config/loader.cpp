@@ -229,6 +229,7 @@ private:
             stage.workers = 0;  // one per hardware thread, decided by the engine
             return;
         }
+        if (n.is_map()) return config::read_worker_range(n, ctx, stage, out_.diags);
         auto value = integer(n, ctx + ": workers", 1, max_workers, " or 'auto'");
         if (value) stage.workers = static_cast<unsigned>(*value);
     }

@@ -344,6 +344,19 @@ std::optional<engine::batch_spec> read_batch(value_reader& in, const node& n, co
     return b;
 }
 
+// ---- workers: {min, max, ...} --------------------------------------------------------------
+
+void read_range_max(value_reader& in, const node& n, const place& at, engine::stage_spec& into) {
+    if (n.is_scalar() && n.text == "auto") {
+        into.max_workers = 0;  // one per hardware thread (at least min), decided when prepared
+        return;
+    }
+    assign(in.integer(n, at, 1, max_pool_workers, "16 or auto"), into.max_workers);
+    if (into.max_workers != 0 && into.max_workers < into.min_workers)
+        in.error(n.where, at.what() + " must be at least min (" + std::to_string(into.min_workers) +
+                              "), got " + in_quotes(n.text));
+}
+
 // ---- on_error, max_errors ------------------------------------------------------------------
 
 /// `max_errors: N` (0: the first failure stops the run, as `on_error: stop`) or `"P%"`.
@@ -414,6 +427,25 @@ void read_stage_policies(const node& stage_map,
     if (const node* n = stage_map.find("batch")) stage.batch = read_batch(in, *n, {owner, "batch"});
 }
 
+void read_worker_range(const node& n,
+                       std::string_view context,
+                       engine::stage_spec& stage,
+                       diagnostics& diags) {
+    value_reader in(diags);
+    place at{std::string(context), "workers"};
+    if (!in.map(n, at, worker_range_keys())) return;
+    stage.min_workers = 1;
+    if (const node* v = n.find("min"))
+        assign(in.integer(*v, at / "min", 1, max_pool_workers, "1"), stage.min_workers);
+    stage.max_workers = 0;
+    if (const node* v = n.find("max")) read_range_max(in, *v, at / "max", stage);
+    if (const node* v = n.find("scale_up_after"))
+        assign(in.duration(*v, at / "scale_up_after", false, "20ms"), stage.scale_up_after_ns);
+    if (const node* v = n.find("idle"))
+        assign(in.duration(*v, at / "idle", false, "1s"), stage.idle_ns);
+    stage.workers = stage.min_workers;
+}
+
 std::optional<double> parse_rate_per_s(std::string_view text) {
     double seconds = 1;
     if (size_t slash = text.find('/'); slash != std::string_view::npos) {
@@ -450,6 +482,11 @@ const std::vector<std::string>& rate_limit_keys() {
 
 const std::vector<std::string>& batch_keys() {
     static const std::vector<std::string> keys{"items", "bytes", "wait"};
+    return keys;
+}
+
+const std::vector<std::string>& worker_range_keys() {
+    static const std::vector<std::string> keys{"min", "max", "scale_up_after", "idle"};
     return keys;
 }
 

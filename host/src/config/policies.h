@@ -30,6 +30,14 @@ using limiter_list = std::vector<std::pair<std::string, engine::rate_limit_spec>
 /// stages naming it do not report it missing too).
 void read_run_policies(const node& root, engine::pipeline_spec& spec, diagnostics& diags);
 
+/// Reads `workers: {min, max, scale_up_after, idle}` (a dynamic pool) into `stage`'s
+/// min_workers, max_workers (0 for `max: auto`), scale_up_after_ns and idle_ns; `workers` is
+/// set to `min`. `context` names the stage in messages.
+void read_worker_range(const node& n,
+                       std::string_view context,
+                       engine::stage_spec& stage,
+                       diagnostics& diags);
+
 /// Reads the policy keys of one stage's map into `stage`; other keys are left to the loader.
 /// `context` names the stage in messages ("stage 'api'"); `limiters` resolve `rate_limit: NAME`.
 void read_stage_policies(const node& stage_map,
@@ -49,6 +57,7 @@ const std::vector<std::string>& backoff_keys();
 const std::vector<std::string>& rate_limit_keys();
 const std::vector<std::string>& breaker_keys();
 const std::vector<std::string>& batch_keys();
+const std::vector<std::string>& worker_range_keys();
 
 inline constexpr unsigned max_retry_attempts = 1000;
 inline constexpr double max_backoff_multiplier = 100;
@@ -57,5 +66,6 @@ inline constexpr uint32_t max_breaker_failures = 1'000'000;
 inline constexpr uint32_t max_breaker_window = 100'000;
 inline constexpr uint32_t max_half_open_probes = 1000;
 inline constexpr int64_t max_batch_items = 65536;
+inline constexpr int64_t max_pool_workers = 4096;  // as `workers: N` (loader.h max_workers)
 
 }  // namespace wprun::config

@@ -75,6 +75,7 @@ void pipeline::supervise(state& st, const run_options& options) {
             st.signals.request_stop(stop_reason::interrupted);
         if (std::chrono::steady_clock::now() >= deadline)
             st.signals.request_cancel(stop_reason::deadline);
+        for (auto& s : stages_) s->scale(s->clock_ns());  // dynamic stages start threads here
         if (options.on_tick) options.on_tick(snapshot(st));
     }
 }

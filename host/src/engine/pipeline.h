@@ -7,9 +7,10 @@
 // producers, up to the source. With `ordered`, the source may run at most `window` items ahead
 // of the oldest unfinished one, and the sink writes in source order.
 // The calling thread supervises: it turns interrupts into a drain (first) or a cancel (second),
-// enforces the run's deadline, and returns the report once every thread has finished. No thread
-// outlives `run`. The engine knows nothing of YAML or plugin loading: a test builds one by hand.
-// Thread-safety: construct and run from one thread; `run` may be called once.
+// enforces the run's deadline, starts the extra workers of dynamic stages, and returns the report
+// once every thread has finished. No thread outlives `run`. The engine knows nothing of YAML or
+// plugin loading: a test builds one by hand. Thread-safety: construct and run from one thread;
+// `run` may be called once.
 #pragma once
 
 #include <atomic>

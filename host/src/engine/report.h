@@ -47,10 +47,17 @@ struct breaker_transition {
     std::string from, to;
 };
 
+/// One change of a dynamic stage's worker count.
+struct scale_event {
+    double at_seconds;  ///< since the stage started
+    unsigned from, to;
+    std::string reason;  ///< "backlog" (scale-up) or "idle" (a worker left)
+};
+
 struct stage_report {
     std::string name;
     std::string processor;
-    unsigned workers = 0;
+    unsigned workers = 0;  ///< the most workers that ran at once
     stage_counts counts;
     std::vector<uint64_t> per_worker_in;  ///< items each worker took (load balance)
     size_t queue_capacity = 0;
@@ -61,6 +68,8 @@ struct stage_report {
     uint64_t breaker_rejected = 0;
     uint64_t limiter_waits = 0;
     double limiter_waited_seconds = 0;
+    std::vector<scale_event> scaling;  ///< dynamic workers only, in order
+    unsigned max_workers_seen = 0;
 };
 
 enum class stop_reason { none, interrupted, cancelled, fatal, deadline, error, error_limit };

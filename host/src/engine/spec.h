@@ -142,6 +142,9 @@ struct stage_spec {
     std::string processor;
     std::string plugin_file;  ///< optional: load the processor from this library file
     unsigned workers = 0;     ///< 0 = auto (hardware threads)
+    // `workers: {min, max, scale_up_after, idle}`: a dynamic pool; min_workers 0 = fixed.
+    unsigned min_workers = 0, max_workers = 0;   ///< max_workers 0 = auto (hardware threads)
+    int64_t scale_up_after_ns = 0, idle_ns = 0;  ///< 0 = the default (one tick, 1s)
     size_t queue_items = 1024;
     size_t queue_bytes = size_t{64} << 20;
     options config;  ///< the processor's config, checked against its schema before the run

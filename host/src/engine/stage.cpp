@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 
 namespace wprun::engine {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 constexpr size_t max_batch = 256;
 constexpr double target_batch_ns = 100'000;  // ~100 µs of work per batch
 constexpr size_t error_capacity = 1024;
+constexpr int64_t default_idle_ns = 1'000'000'000;
 
 uint64_t now_ns() noexcept {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -66,6 +68,8 @@ struct stage::worker {
     std::vector<char> errors;
     char error[error_capacity] = {};
     size_t want = 1;
+    std::atomic<bool> busy{false};  // in a call (scale-up looks at it)
+    bool retired = false;           // left while idle (not the last out)
     struct {
         std::atomic<uint64_t> in{0}, out{0}, filtered{0}, failed{0}, spawned{0}, cancelled{0},
             retried{0}, timed_out{0}, limiter_waits{0}, limiter_waited_ns{0}, circuit_open{0},
@@ -77,7 +81,8 @@ stage::stage(stage_config cfg, uint16_t index)
     : cfg_(std::move(cfg)),
       index_(index),
       clock_(cfg_.time ? *cfg_.time : system_clock()),
-      budget_(cfg_.on_error) {
+      budget_(cfg_.on_error),
+      scaler_(cfg_.scale_up_after_ns) {
     if (cfg_.retry) retry_.emplace(*cfg_.retry);
     if (cfg_.breaker) breaker_ = std::make_unique<circuit_breaker>(*cfg_.breaker, clock_);
     context_.name = cfg_.name;
@@ -106,17 +111,63 @@ void stage::start(stage_queue& in, stage_queue& out, run_signals& signals, bool 
     out_ = &out;
     signals_ = &signals;
     forward_markers_ = forward_markers;
-    unsigned n = std::max(1u, cfg_.workers);
-    running_ = n;
+    unsigned n = dynamic() ? cfg_.min_workers : std::max(1u, cfg_.workers);
+    threads_.reserve(dynamic() ? cfg_.max_workers : n);
     started_ns_ = clock_.now_ns();
-    for (unsigned i = 0; i < n; ++i) {
-        auto& w = *workers_.emplace_back(std::make_unique<worker>());
-        w.index = i;
-        w.rng += i * 0x632be59bd9b4e019ULL;
-        w.emitter.stop = &signals.cancel;
-        w.emitter.time = &clock_;
+    std::lock_guard lock(start_mutex_);  // no worker may finish the stage before all started
+    for (unsigned i = 0; i < n; ++i) spawn();
+}
+
+bool stage::dynamic() const noexcept {
+    return cfg_.min_workers > 0 && cfg_.max_workers > cfg_.min_workers;
+}
+
+void stage::spawn() {
+    auto slot = static_cast<unsigned>(workers_.size());
+    worker& w = workers_.prepare();
+    w.index = slot;
+    w.rng += slot * 0x632be59bd9b4e019ULL;
+    w.emitter.stop = &signals_->cancel;
+    w.emitter.time = &clock_;
+    unsigned running = running_.fetch_add(1, std::memory_order_relaxed) + 1;
+    try {
+        threads_.emplace_back([this, &w] { work(w); });
+    } catch (...) {
+        running_.fetch_sub(1, std::memory_order_relaxed);
+        workers_.discard();  // never published: no other thread looked at it
+        throw;
     }
-    for (auto& w : workers_) threads_.emplace_back([this, &w = *w] { work(w); });
+    workers_.publish();
+    max_seen_ = std::max(max_seen_, running);
+}
+
+void stage::scale(int64_t now_ns) {
+    if (!dynamic() || in_ == nullptr || scaling_failed_) return;
+    unsigned running = running_.load(std::memory_order_relaxed);
+    bool backlog = worker_scaler::backlogged(in_->size_approx(), running, busy_workers());
+    if (!scaler_.due(now_ns, backlog) || signals_->cancel.load(std::memory_order_relaxed)) return;
+    std::lock_guard lock(start_mutex_);
+    running = running_.load(std::memory_order_relaxed);
+    // Zero running: the last worker has left (or is finishing the stage); nothing may start.
+    if (running == 0 || running >= cfg_.max_workers || in_->finished()) return;
+    try {
+        spawn();
+    } catch (const std::system_error&) {
+        scaling_failed_ = true;  // out of threads: keep the workers there are
+        return;
+    }
+    note_scale(now_ns, running, running + 1, "backlog");
+}
+
+void stage::note_scale(int64_t at_ns, unsigned from, unsigned to, const char* reason) {
+    scaling_.push_back({static_cast<double>(at_ns - started_ns_) / 1e9, from, to, reason});
+}
+
+unsigned stage::busy_workers() const noexcept {
+    unsigned busy = 0;
+    for (size_t i = 0, n = workers_.size(); i < n; ++i)
+        busy += workers_[i].busy.load(std::memory_order_relaxed);
+    return busy;
 }
 
 void stage::join() {
@@ -143,16 +194,44 @@ void stage::work(worker& w) {
         work_batched(w, in, out);
     else
         work_adaptive(w, in, out);
-    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) finish(w, out);
+    if (!w.retired && leave()) finish(w, out);
+}
+
+/// Pops like `consumer::pop`. In a dynamic stage, a worker that waited `idle` for an item may
+/// leave instead (then 0, with `w.retired` set).
+size_t stage::next(worker& w, stage_queue::consumer& in, item* out, size_t max) {
+    if (!dynamic()) return in.pop(out, max);
+    int64_t idle_ns = cfg_.idle_ns > 0 ? cfg_.idle_ns : default_idle_ns;
+    for (;;) {
+        if (size_t n = in.pop_for(out, max, std::max<int64_t>(idle_ns / 1000, 1))) return n;
+        if (in_->finished()) return 0;
+        if ((w.retired = retire())) return 0;
+    }
+}
+
+/// An idle worker leaves while more than `min_workers` remain (so it is never the last out).
+bool stage::retire() {
+    std::lock_guard lock(start_mutex_);
+    unsigned running = running_.load(std::memory_order_relaxed);
+    if (running <= cfg_.min_workers) return false;
+    running_.store(running - 1, std::memory_order_relaxed);
+    note_scale(clock_.now_ns(), running, running - 1, "idle");
+    return true;
+}
+
+/// A worker is done with its input; true for the last one out, which then finishes the stage.
+bool stage::leave() {
+    std::lock_guard lock(start_mutex_);
+    return running_.fetch_sub(1, std::memory_order_acq_rel) == 1;
 }
 
 // Pops as many items as fit ~100 µs of work (and a fair share of the queue) at a time.
 void stage::work_adaptive(worker& w, stage_queue::consumer& in, stage_queue::producer& out) {
     std::vector<item> batch(max_batch);
-    auto workers = static_cast<unsigned>(workers_.size());
     for (;;) {
+        unsigned workers = std::max(1u, running_.load(std::memory_order_relaxed));
         size_t fair = std::max<size_t>(1, in_->size_approx() / workers);
-        size_t n = in.pop(batch.data(), std::min(w.want, fair));
+        size_t n = next(w, in, batch.data(), std::min(w.want, fair));
         if (n == 0) break;
         double avg_ns = process_popped(w, batch.data(), n, out);
         auto fit = static_cast<size_t>(target_batch_ns / std::max(avg_ns, 1.0));
@@ -169,7 +248,7 @@ void stage::work_batched(worker& w, stage_queue::consumer& in, stage_queue::prod
     for (;;) {
         size_t got = 0;
         if (held == 0) {
-            if ((got = in.pop(buf.data(), b.items)) == 0) return;  // closed and drained
+            if ((got = next(w, in, buf.data(), b.items)) == 0) return;  // drained, or idle
             first_at = now_ns();
         } else if (auto left = b.wait_ns - static_cast<int64_t>(now_ns() - first_at); left > 0) {
             got = in.pop_for(buf.data() + held, b.items - held, std::max<int64_t>(left / 1000, 1));
@@ -200,7 +279,9 @@ size_t stage::batch_cut(const item* items, size_t n) const noexcept {
 /// Runs items popped together and pushes their outputs; returns the average ns per item.
 double stage::process_popped(worker& w, item* batch, size_t n, stage_queue::producer& out) {
     uint64_t t0 = now_ns();
+    w.busy.store(true, std::memory_order_relaxed);
     run_batch(w, batch, n);
+    w.busy.store(false, std::memory_order_relaxed);
     uint64_t spent = now_ns() - t0;
     bump(w.counts.busy_ns, spent);
     double avg_ns = static_cast<double>(spent) / static_cast<double>(n);
@@ -401,9 +482,9 @@ void stage::fail(worker& w, item& in, wprun_status st, const char* message) {
 
 void stage::check_budget() {
     uint64_t failed = 0, taken = 0;
-    for (const auto& each : workers_) {
-        failed += each->counts.failed.load(std::memory_order_relaxed);
-        taken += each->counts.in.load(std::memory_order_relaxed);
+    for (size_t i = 0, n = workers_.size(); i < n; ++i) {
+        failed += workers_[i].counts.failed.load(std::memory_order_relaxed);
+        taken += workers_[i].counts.in.load(std::memory_order_relaxed);
     }
     if (!budget_.exceeded(failed, taken) || budget_spent_.exchange(true)) return;
     signals_->stop(stop_reason::error_limit,
@@ -422,15 +503,18 @@ void stage::drop(worker& w, item& in, item_kind as) {
 void stage::finish(worker& w, stage_queue::producer& out) {
     if (cfg_.def->flush != nullptr && !signals_->cancel.load(std::memory_order_relaxed))
         flush(w, out);
+    // Every worker that ever started has left (none can start now): all their states are here.
+    size_t n = workers_.size();
     if (cfg_.def->worker_destroy != nullptr)
-        for (auto& each : workers_)
-            if (each->state != nullptr) cfg_.def->worker_destroy(instance_, each->state);
+        for (size_t i = 0; i < n; ++i)
+            if (workers_[i].state != nullptr)
+                cfg_.def->worker_destroy(instance_, workers_[i].state);
     out_->producer_done();
 }
 
 void stage::flush(worker& w, stage_queue::producer& out) {
     std::vector<void*> states;
-    for (auto& each : workers_) states.push_back(each->state);
+    for (size_t i = 0, n = workers_.size(); i < n; ++i) states.push_back(workers_[i].state);
     w.outputs.clear();
     w.error[0] = '\0';
     wprun_error error{w.error, sizeof w.error};
@@ -457,8 +541,13 @@ stage_report stage::report() const {
     stage_report r;
     r.name = cfg_.name;
     r.processor = cfg_.processor;
-    r.workers = static_cast<unsigned>(workers_.size());
-    for (const auto& w : workers_) {
+    {
+        std::lock_guard lock(start_mutex_);
+        r.scaling = scaling_;
+        r.max_workers_seen = r.workers = max_seen_;
+    }
+    for (size_t i = 0, n = workers_.size(); i < n; ++i) {
+        const worker* w = &workers_[i];
         auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
         r.counts.in += get(w->counts.in);
         r.counts.out += get(w->counts.out);

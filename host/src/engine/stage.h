@@ -7,7 +7,13 @@
 // The batch size adapts so that one batch takes about 100 µs: fast items move in bulk, slow
 // items one at a time, so a few slow items are still spread over all workers. The last worker
 // to finish calls the processor's `flush` and closes the output queue.
-// Thread-safety: construct, start, join and report from one thread; workers are internal.
+// A dynamic stage (`min_workers` > 0) starts `min_workers`; `scale`, called by the supervising
+// thread each tick, starts one more (up to `max_workers`) after a lasting backlog, and a worker
+// that waited `idle_ns` for an item leaves while more than `min_workers` remain. Worker starts
+// and exits (never items) take a small mutex, so the last worker out is really the last: no
+// worker starts once the count has reached zero. Every worker record (and its plugin state) is
+// kept until the end: `flush` sees the states of all workers that ever ran.
+// Thread-safety: construct, start, scale, join and report from one thread; workers are internal.
 #pragma once
 
 #include <wprun/plugin_abi.h>
@@ -15,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,12 +29,14 @@
 #include <vector>
 
 #include "detail/error.h"
+#include "engine/append_list.h"
 #include "engine/host_api.h"
 #include "engine/policy/circuit_breaker.h"
 #include "engine/policy/clock.h"
 #include "engine/policy/error_budget.h"
 #include "engine/policy/retry_policy.h"
 #include "engine/policy/token_bucket.h"
+#include "engine/policy/worker_scaler.h"
 #include "engine/report.h"
 #include "engine/run_signals.h"
 #include "engine/spec.h"
@@ -42,6 +51,10 @@ struct stage_config {
     const wprun_processor_def* def = nullptr;
     std::vector<std::pair<std::string, std::string>> config;  ///< canonical values
     unsigned workers = 1;                                     ///< >= 1 (resolve `auto` first)
+    // Dynamic pool when min_workers > 0 (and max_workers > min_workers); 0 = fixed `workers`.
+    unsigned min_workers = 0, max_workers = 0;
+    int64_t scale_up_after_ns = 0;  ///< backlog that adds a worker; 0 = one tick
+    int64_t idle_ns = 0;            ///< wait for an item after which a worker leaves; 0 = 1s
     size_t queue_items = 1024;
     size_t queue_bytes = size_t{64} << 20;
     // Policies, applied to each item in this order: limiter, breaker, timeout, retry, budget.
@@ -66,6 +79,11 @@ public:
     /// Starts the workers. `forward_markers`: send filtered/cancelled markers downstream (the
     /// ordered sink needs them to complete a source item).
     void start(stage_queue& in, stage_queue& out, run_signals& signals, bool forward_markers);
+    /// Dynamic stages: starts one more worker when the input has been backlogged long enough.
+    /// Called by the supervising thread each tick, with the stage's clock (`now_ns`).
+    void scale(int64_t now_ns);
+    int64_t clock_ns() const noexcept { return clock_.now_ns(); }
+    /// Joins every worker thread ever started.
     void join();
     stage_report report() const;
     const stage_config& config() const noexcept { return cfg_; }
@@ -73,6 +91,13 @@ public:
 private:
     struct worker;
     void work(worker& w);
+    bool dynamic() const noexcept;
+    void spawn();  // with start_mutex_ held
+    void note_scale(int64_t at_ns, unsigned from, unsigned to, const char* reason);
+    unsigned busy_workers() const noexcept;
+    size_t next(worker& w, stage_queue::consumer& in, item* out, size_t max);
+    bool retire();
+    bool leave();
     void work_adaptive(worker& w, stage_queue::consumer& in, stage_queue::producer& out);
     void work_batched(worker& w, stage_queue::consumer& in, stage_queue::producer& out);
     size_t batch_cut(const item* items, size_t n) const noexcept;
@@ -106,9 +131,16 @@ private:
     int64_t started_ns_ = 0;
     wprun_stage_context context_;
     void* instance_ = nullptr;
-    std::vector<std::unique_ptr<worker>> workers_;
-    std::vector<std::thread> threads_;
-    std::atomic<unsigned> running_{0};
+    // Every worker that ever started, exited ones too (appended with start_mutex_ held).
+    append_list<worker> workers_;
+    std::vector<std::thread> threads_;  // supervising thread only
+    std::atomic<unsigned> running_{0};  // changed with start_mutex_ held; read anywhere
+    // Held only to start a worker, to let one exit, and for the scale events: never per item.
+    mutable std::mutex start_mutex_;
+    std::vector<scale_event> scaling_;  // with start_mutex_
+    unsigned max_seen_ = 0;             // with start_mutex_
+    worker_scaler scaler_;              // supervising thread only
+    bool scaling_failed_ = false;       // supervising thread only: a thread could not start
     stage_queue* in_ = nullptr;
     stage_queue* out_ = nullptr;
     run_signals* signals_ = nullptr;

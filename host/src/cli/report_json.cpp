@@ -40,6 +40,14 @@ json latency_json(const engine::latency_summary& l) {
             {"buckets", std::move(buckets)}};
 }
 
+json scaling_json(const engine::stage_report& s) {
+    json events = json::array();
+    for (const auto& e : s.scaling)
+        events.push_back({{"at_seconds", e.at_seconds}, {"from", e.from}, {"to", e.to},
+                          {"reason", e.reason}});
+    return events;
+}
+
 json breaker_json(const engine::stage_report& s) {
     json transitions = json::array();
     for (const auto& t : s.breaker)
@@ -102,6 +110,7 @@ json stage_json(const engine::stage_report& s, double wall_seconds) {
         {"latency", latency_json(s.latency)},
         {"queue", {{"capacity", s.queue_capacity}, {"high_water", s.queue_high_water}}},
         {"per_worker_in", s.per_worker_in},
+        {"scaling", scaling_json(s)},
         {"breaker", breaker_json(s)},
         {"limiter", {{"waits", s.limiter_waits}, {"waited_seconds", s.limiter_waited_seconds}}}};
 }

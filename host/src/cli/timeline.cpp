@@ -14,7 +14,7 @@ timeline_point point_of(const engine::run_report& r) {
     p.read = r.totals.read;
     p.written = r.totals.written;
     for (const engine::stage_report& s : r.stages)
-        p.stages.push_back({s.counts.in, s.counts.out, s.counts.failed, s.queue_depth, s.workers});
+        p.stages.push_back({s.counts.in, s.counts.out, s.counts.failed, s.queue_depth, s.running});
     return p;
 }
 

@@ -58,6 +58,7 @@ struct stage_report {
     std::string name;
     std::string processor;
     unsigned workers = 0;  ///< the most workers that ran at once
+    unsigned running = 0;  ///< workers running when the report was taken (progress, timeline)
     stage_counts counts;
     std::vector<uint64_t> per_worker_in;  ///< items each worker took (load balance)
     size_t queue_capacity = 0;

@@ -546,6 +546,7 @@ stage_report stage::report() const {
         r.scaling = scaling_;
         r.max_workers_seen = r.workers = max_seen_;
     }
+    r.running = running_.load(std::memory_order_relaxed);
     for (size_t i = 0, n = workers_.size(); i < n; ++i) {
         const worker* w = &workers_[i];
         auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };

@@ -10,7 +10,7 @@ engine::run_report at(double seconds, uint64_t out = 0) {
     r.wall_seconds = seconds;
     engine::stage_report s;
     s.name = "s";
-    s.workers = 3;
+    s.running = 3;  // the timeline follows the workers running now, not the most seen
     s.counts.out = out;
     s.queue_depth = 7;
     r.stages.push_back(s);

@@ -43,8 +43,8 @@ json latency_json(const engine::latency_summary& l) {
 json scaling_json(const engine::stage_report& s) {
     json events = json::array();
     for (const auto& e : s.scaling)
-        events.push_back({{"at_seconds", e.at_seconds}, {"from", e.from}, {"to", e.to},
-                          {"reason", e.reason}});
+        events.push_back(
+            {{"at_seconds", e.at_seconds}, {"from", e.from}, {"to", e.to}, {"reason", e.reason}});
     return events;
 }
 

@@ -38,8 +38,9 @@ stage_queue::stage_queue(size_t max_items,
       max_items_(std::max<size_t>(max_items, 1)),
       max_bytes_(max_bytes == 0 ? INT64_MAX : static_cast<int64_t>(max_bytes)) {
     unsigned levels = std::max(lanes.levels, 1u);
+    // The lanes share the item bound: each starts with its share of it and grows if needed.
     for (unsigned i = 0; i < levels; ++i)
-        lanes_.push_back(std::make_unique<lane>(std::max<size_t>(max_items, 32)));
+        lanes_.push_back(std::make_unique<lane>(std::max<size_t>(max_items / levels, 32)));
     if (levels > 1 && lanes.weights.size() == levels) {
         weights_ = lanes.weights;
         for (auto& w : weights_) w = std::max(w, 1u);

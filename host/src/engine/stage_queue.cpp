@@ -83,8 +83,10 @@ size_t stage_queue::pop(consumer& c, item* out, size_t max, int64_t timeout_us) 
         // retries because a dequeue may briefly miss an item another producer is still
         // publishing.
         while (got < permits) {
-            got += lanes_[0]->queue.try_dequeue_bulk(c.tokens_[0], out + got, permits - got);
-            if (got < permits && drained(got)) break;
+            size_t found =
+                lanes_[0]->queue.try_dequeue_bulk(c.tokens_[0], out + got, permits - got);
+            got += found;
+            if (got < permits && done_taking(got, found)) break;
         }
     }
     if (got == 0) return 0;
@@ -133,6 +135,7 @@ size_t stage_queue::take_lanes(consumer& c, item* out, size_t permits) {
     size_t got = 0;
     // As in the one-lane path: retry until the permits are matched, or the queue is drained.
     while (got < permits) {
+        size_t before = got;
         if (aging_us_) got += take_aged(c, out + got, permits - got);
         if (!weights_.empty()) {
             got += take_weighted(c, out + got, permits - got);
@@ -140,7 +143,7 @@ size_t stage_queue::take_lanes(consumer& c, item* out, size_t permits) {
             for (unsigned level = levels(); level-- > 0 && got < permits;)
                 got += take_from(c, level, out + got, permits - got);
         }
-        if (got < permits && drained(got)) break;
+        if (got < permits && done_taking(got, got - before)) break;
     }
     return got;
 }
@@ -206,6 +209,14 @@ std::vector<int64_t> stage_queue::longest_wait_per_level() const {
         for (const auto& l : lanes_)
             waits.push_back(int64_t{l->longest_us.load(std::memory_order_relaxed)} * 1000);
     return waits;
+}
+
+bool stage_queue::done_taking(size_t got, size_t found) const noexcept {
+    // Drained: nothing left for anyone. Or closed, so the permits are the flood, not a count of
+    // items: a pass that found nothing more returns what this consumer holds. Waiting for
+    // `drained` alone would livelock when two consumers split the last items between them, each
+    // waiting for `pending_` to drop to what it holds.
+    return drained(got) || (found == 0 && got > 0 && closed_.load(std::memory_order_acquire));
 }
 
 bool stage_queue::drained(size_t taken) const noexcept {

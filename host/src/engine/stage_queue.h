@@ -140,6 +140,7 @@ private:
     void wait_for_bytes(int64_t incoming);
     void note_high_water(int64_t pending) noexcept;
     bool drained(size_t taken) const noexcept;
+    bool done_taking(size_t got, size_t found) const noexcept;
     void close();
 
     std::vector<std::unique_ptr<lane>> lanes_;  // by level; one in the common case

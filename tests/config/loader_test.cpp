@@ -197,7 +197,7 @@ TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {
     EXPECT_EQ(first(r),
               "p.yaml:5:5: error: unknown key 'wrokers' in stage 's'; did you mean 'workers'? "
               "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch)");
+              "circuit_breaker, timeout, on_error, max_errors, batch, priority)");
 }
 
 TEST(LoadPipeline, ReportsMissingTopLevelKeysAtTheDocument) {

@@ -161,6 +161,59 @@ TEST(StagePolicies, RejectsABatchOfZeroItemsAtTheValue) {
     EXPECT_NE(first(r.diags).find("1 to 65536"), std::string::npos) << first(r.diags);
 }
 
+TEST(StagePolicies, ReadsAStrictPriority) {
+    auto r = read_stage("priority: {levels: 3, aging: 500ms}\n");
+    ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
+    ASSERT_TRUE(r.stage.priority);
+    EXPECT_EQ(r.stage.priority->levels, 3u);
+    EXPECT_FALSE(r.stage.priority->weighted);
+    EXPECT_TRUE(r.stage.priority->weights.empty());
+    EXPECT_EQ(r.stage.priority->aging_ns, 500 * ms);
+}
+
+TEST(StagePolicies, ReadsWeightsMostUrgentFirstAndStoresThemByLevel) {
+    auto r = read_stage("priority: {levels: 3, policy: weighted, weights: \"4, 2,1\"}\n");
+    ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
+    ASSERT_TRUE(r.stage.priority);
+    EXPECT_TRUE(r.stage.priority->weighted);
+    EXPECT_EQ(r.stage.priority->weights, (std::vector<unsigned>{1, 2, 4}));
+    EXPECT_EQ(r.stage.priority->aging_ns, 0);
+}
+
+TEST(StagePolicies, RequiresPriorityLevels) {
+    auto r = read_stage("priority: {policy: strict}\n");
+    EXPECT_NE(first(r.diags).find("missing required key 'levels'"), std::string::npos)
+        << first(r.diags);
+}
+
+TEST(StagePolicies, RejectsPriorityLevelsOutOfRangeAtTheValue) {
+    auto r = read_stage("priority: {levels: 17}\n");
+    EXPECT_NE(first(r.diags).find("p.yaml:1:20"), std::string::npos) << first(r.diags);
+    EXPECT_NE(first(r.diags).find("1 to 16"), std::string::npos) << first(r.diags);
+}
+
+TEST(StagePolicies, RejectsWeightsThatDoNotMatchTheLevels) {
+    auto r = read_stage("priority: {levels: 3, policy: weighted, weights: \"4,2\"}\n");
+    EXPECT_NE(first(r.diags).find("3 integers"), std::string::npos) << first(r.diags);
+    auto zero = read_stage("priority: {levels: 2, policy: weighted, weights: \"4,0\"}\n");
+    EXPECT_TRUE(zero.diags.has_errors());
+}
+
+TEST(StagePolicies, RejectsWeightsWithAStrictPolicy) {
+    auto r = read_stage("priority: {levels: 2, weights: \"2,1\"}\n");
+    EXPECT_NE(first(r.diags).find("policy: weighted"), std::string::npos) << first(r.diags);
+}
+
+TEST(StagePolicies, RejectsAnUnknownPriorityPolicyWithASuggestion) {
+    auto r = read_stage("priority: {levels: 2, policy: strikt}\n");
+    EXPECT_NE(first(r.diags).find("did you mean 'strict'"), std::string::npos) << first(r.diags);
+}
+
+TEST(StagePolicies, RejectsANegativeOrTooLongAging) {
+    EXPECT_TRUE(read_stage("priority: {levels: 2, aging: -1s}\n").diags.has_errors());
+    EXPECT_TRUE(read_stage("priority: {levels: 2, aging: 2h}\n").diags.has_errors());
+}
+
 TEST(StagePolicies, LeavesAbsentPoliciesUnset) {
     auto r = read_stage("name: api\n");
     EXPECT_FALSE(r.diags.has_errors());
@@ -663,7 +716,7 @@ TEST(LoadPolicies, SuggestsAPolicyKeyForAMisspeltStageKey) {
     EXPECT_EQ(first(r.diags),
               "p.yaml:3:29: error: unknown key 'timout' in stage 'a'; did you mean 'timeout'? "
               "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch)");
+              "circuit_breaker, timeout, on_error, max_errors, batch, priority)");
 }
 
 TEST(LoadPolicies, OverridesATimeout) {

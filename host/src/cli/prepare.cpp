@@ -97,6 +97,7 @@ void add_policies(engine::stage_config& cfg,
     cfg.retry = stage.retry;
     cfg.on_error = stage.on_error;
     cfg.batch = stage.batch;
+    cfg.priority = stage.priority;
 }
 
 engine::stage_config to_stage_config(const engine::stage_spec& stage,

@@ -74,9 +74,21 @@ void print_scaling(std::FILE* out, const engine::stage_report& s) {
     fmt::print(out, "    {}: {}; at most {} at once\n", s.name, path, s.max_workers_seen);
 }
 
+/// "prio: by priority level (high to low): 2: 10 items (max wait 1.2ms), 1: ..., 0: ...".
+void print_levels(std::FILE* out, const engine::stage_report& s) {
+    std::string line;
+    for (size_t level = s.per_level_in.size(); level-- > 0;) {
+        line += fmt::format("{}{}: {}", line.empty() ? "" : ", ", level, s.per_level_in[level]);
+        if (level < s.per_level_max_wait_ns.size())
+            line += fmt::format(" (max wait {})", duration_text(s.per_level_max_wait_ns[level]));
+    }
+    fmt::print(out, "    {}: items by priority level, most urgent first: {}\n", s.name, line);
+}
+
 /// Policy lines under a stage's row, only for what happened.
 void print_policies(std::FILE* out, const engine::stage_report& s) {
     print_scaling(out, s);
+    if (s.per_level_in.size() > 1) print_levels(out, s);
     if (s.counts.batches)
         fmt::print(out, "    {}: {} batch(es) of {:.1f} items on average\n", s.name,
                    s.counts.batches,

@@ -386,7 +386,7 @@ const std::vector<std::string>& top_level_keys() {
 const std::vector<std::string>& stage_keys() {
     static const std::vector<std::string> keys{
         "name",       "processor",       "plugin",  "workers",  "queue",      "config", "retry",
-        "rate_limit", "circuit_breaker", "timeout", "on_error", "max_errors", "batch"};
+        "rate_limit", "circuit_breaker", "timeout", "on_error", "max_errors", "batch",  "priority"};
     return keys;
 }
 

@@ -357,6 +357,67 @@ void read_range_max(value_reader& in, const node& n, const place& at, engine::st
                               "), got " + in_quotes(n.text));
 }
 
+// ---- priority -------------------------------------------------------------------------------
+
+/// "4,2,1": one positive weight per level, most urgent first; stored by level (index 0 = 0).
+std::optional<std::vector<unsigned>> parse_weights(std::string_view text, unsigned levels) {
+    std::vector<unsigned> weights;
+    while (true) {
+        size_t comma = text.find(',');
+        std::string_view part = text.substr(0, comma);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        auto w = parse_number<unsigned>(part);
+        if (!w || *w == 0 || *w > max_priority_weight) return std::nullopt;
+        weights.push_back(*w);
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    if (weights.size() != levels) return std::nullopt;
+    std::reverse(weights.begin(), weights.end());
+    return weights;
+}
+
+void read_weights(value_reader& in, const node& n, const place& at, engine::priority_spec& p) {
+    auto value = in.text(n, at);
+    if (!value) return;
+    if (auto weights = parse_weights(*value, p.levels)) {
+        p.weights = std::move(*weights);
+        return;
+    }
+    in.bad(n, at,
+           std::to_string(p.levels) + " integers from 1 to " + std::to_string(max_priority_weight) +
+               " separated by commas, one per level, most urgent first",
+           "\"4,2,1\" for 3 levels");
+}
+
+std::optional<engine::priority_spec> read_priority(value_reader& in,
+                                                   const node& n,
+                                                   const place& at) {
+    if (!in.map(n, at, priority_keys())) return std::nullopt;
+    engine::priority_spec p;
+    p.where = n.where;
+    if (const node* v = in.required(n, at, "levels", "e.g. 'levels: 3'"))
+        assign(in.integer(*v, at / "levels", 1, max_priority_levels, "3"), p.levels);
+    if (const node* v = n.find("policy"))
+        if (auto policy = in.choice(*v, at / "policy", {"strict", "weighted"}))
+            p.weighted = *policy == "weighted";
+    if (const node* v = n.find("weights")) {
+        if (p.weighted)
+            read_weights(in, *v, at / "weights", p);
+        else
+            in.error(v->where, (at / "weights").what() +
+                                   " needs policy: weighted (strict always serves the most "
+                                   "urgent level first)");
+    }
+    if (const node* v = n.find("aging")) {
+        assign(in.duration(*v, at / "aging", true, "500ms"), p.aging_ns);
+        if (p.aging_ns > max_priority_aging_ns)
+            in.bad(*v, at / "aging", "a duration from 0 to 1h (0 = no aging)", "500ms");
+    }
+    return p;
+}
+
 // ---- on_error, max_errors ------------------------------------------------------------------
 
 /// `max_errors: N` (0: the first failure stops the run, as `on_error: stop`) or `"P%"`.
@@ -425,6 +486,8 @@ void read_stage_policies(const node& stage_map,
     }
     read_error_policy(in, stage_map, owner, stage.on_error);
     if (const node* n = stage_map.find("batch")) stage.batch = read_batch(in, *n, {owner, "batch"});
+    if (const node* n = stage_map.find("priority"))
+        stage.priority = read_priority(in, *n, {owner, "priority"});
 }
 
 void read_worker_range(const node& n,
@@ -487,6 +550,11 @@ const std::vector<std::string>& batch_keys() {
 
 const std::vector<std::string>& worker_range_keys() {
     static const std::vector<std::string> keys{"min", "max", "scale_up_after", "idle"};
+    return keys;
+}
+
+const std::vector<std::string>& priority_keys() {
+    static const std::vector<std::string> keys{"levels", "policy", "weights", "aging"};
     return keys;
 }
 

@@ -1,6 +1,7 @@
 // policies: the stage policy keys and the run-level keys of a pipeline file.
 //
-// Stage keys: `retry`, `rate_limit`, `circuit_breaker`, `timeout`, `on_error`, `max_errors`;
+// Stage keys: `retry`, `rate_limit`, `circuit_breaker`, `timeout`, `on_error`, `max_errors`,
+// `batch`, `priority`;
 // top-level keys: `deadline`, `limiters`. The loader calls `read_run_policies` on the file's
 // root before it reads the stages (a stage's `rate_limit: NAME` names a top-level limiter), then
 // `read_stage_policies` on each stage's map. Every problem goes to `diags` at the value's
@@ -58,6 +59,7 @@ const std::vector<std::string>& rate_limit_keys();
 const std::vector<std::string>& breaker_keys();
 const std::vector<std::string>& batch_keys();
 const std::vector<std::string>& worker_range_keys();
+const std::vector<std::string>& priority_keys();
 
 inline constexpr unsigned max_retry_attempts = 1000;
 inline constexpr double max_backoff_multiplier = 100;
@@ -67,5 +69,8 @@ inline constexpr uint32_t max_breaker_window = 100'000;
 inline constexpr uint32_t max_half_open_probes = 1000;
 inline constexpr int64_t max_batch_items = 65536;
 inline constexpr int64_t max_pool_workers = 4096;  // as `workers: N` (loader.h max_workers)
+inline constexpr unsigned max_priority_levels = 16;
+inline constexpr unsigned max_priority_weight = 1'000'000;
+inline constexpr int64_t max_priority_aging_ns = int64_t{3600} * 1'000'000'000;
 
 }  // namespace wprun::config

@@ -40,6 +40,9 @@ struct item {
     int32_t priority = 0;
     item_kind kind = item_kind::data;
     uint16_t stage = 0;  ///< index of the stage that failed/filtered it; 0 = the source
+    /// When it entered a stage queue with priority aging, in µs of that queue's clock modulo
+    /// 2^32 (fills what was padding: the header does not grow).
+    uint32_t queued_us = 0;
     small_bytes payload;
     std::unique_ptr<item_extra> extra;
 

@@ -16,6 +16,22 @@ void bump(std::atomic<uint64_t>& c, uint64_t n = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
+lane_config lanes_of(const stage_config& cfg) {
+    lane_config lanes;
+    if (!cfg.priority) return lanes;
+    lanes.levels = cfg.priority->levels;
+    if (cfg.priority->weighted) {
+        lanes.weights = cfg.priority->weights;
+        // Default weights: level + 1 (the top level gets `levels` items per turn).
+        if (lanes.weights.size() != lanes.levels)
+            for (unsigned i = lanes.weights.size(); i < lanes.levels; ++i)
+                lanes.weights.push_back(i + 1);
+    }
+    lanes.aging_ns = cfg.priority->aging_ns;
+    lanes.time = cfg.time;
+    return lanes;
+}
+
 }  // namespace
 
 struct pipeline::state {
@@ -46,8 +62,9 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     st.total = src.total();
     st.stage_names.push_back("source");
     for (const auto& s : stages_) {
+        const stage_config& cfg = s->config();
         st.queues.push_back(
-            std::make_unique<stage_queue>(s->config().queue_items, s->config().queue_bytes));
+            std::make_unique<stage_queue>(cfg.queue_items, cfg.queue_bytes, 1, lanes_of(cfg)));
         st.stage_names.push_back(s->config().name);
     }
     st.queues.push_back(std::make_unique<stage_queue>(options.sink_queue, 0));

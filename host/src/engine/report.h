@@ -61,6 +61,8 @@ struct stage_report {
     unsigned running = 0;  ///< workers running when the report was taken (progress, timeline)
     stage_counts counts;
     std::vector<uint64_t> per_worker_in;  ///< items each worker took (load balance)
+    std::vector<uint64_t> per_level_in;   ///< items taken from each priority level (levels > 1)
+    std::vector<int64_t> per_level_max_wait_ns;  ///< longest queue wait per level (with aging)
     size_t queue_capacity = 0;
     size_t queue_high_water = 0;
     size_t queue_depth = 0;   ///< items in the input queue when the report was taken

@@ -137,6 +137,16 @@ struct batch_spec {
     location where;
 };
 
+/// `priority:` — priority lanes in front of a stage. An item's level is
+/// clamp(item.priority, 0, levels - 1); a higher level is more urgent.
+struct priority_spec {
+    unsigned levels = 1;
+    bool weighted = false;          ///< false: strict (the highest non-empty level first)
+    std::vector<unsigned> weights;  ///< weighted: items per turn, by level (index 0 = level 0)
+    int64_t aging_ns = 0;           ///< serve an item that waited this long first; 0 = no aging
+    location where;
+};
+
 struct stage_spec {
     std::string name;
     std::string processor;
@@ -154,6 +164,7 @@ struct stage_spec {
     int64_t timeout_ns = 0;  ///< per-call deadline seen by the processor; 0 = none
     error_policy_spec on_error;
     std::optional<batch_spec> batch;
+    std::optional<priority_spec> priority;
     location where;
     location processor_where;
     location workers_where;  ///< of the `workers` value (the stage's when not set)

@@ -575,6 +575,8 @@ stage_report stage::report() const {
         r.queue_capacity = in_->capacity();
         r.queue_high_water = in_->high_water();
         r.queue_depth = in_->size_approx();
+        r.per_level_in = in_->taken_per_level();
+        r.per_level_max_wait_ns = in_->longest_wait_per_level();
     }
     return r;
 }

@@ -63,8 +63,9 @@ struct stage_config {
     int64_t timeout_ns = 0;
     std::optional<retry_spec> retry;
     error_policy_spec on_error;
-    std::optional<batch_spec> batch;  ///< group items before calling the processor
-    clock* time = nullptr;            ///< nullptr: the system clock (tests inject a manual one)
+    std::optional<batch_spec> batch;        ///< group items before calling the processor
+    std::optional<priority_spec> priority;  ///< priority lanes in the input queue
+    clock* time = nullptr;  ///< nullptr: the system clock (tests inject a manual one)
     location where;
 };
 

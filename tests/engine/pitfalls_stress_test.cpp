@@ -200,22 +200,6 @@ simulation simulate(const plan& p) {
 
 bool is_tail(const std::string& line) { return line.rfind("tail", 0) == 0; }
 
-/// Each line is a number with fan-out suffixes ("12.0.2"); true when strictly increasing in that
-/// order (source order, then fan-out order).
-bool in_source_order(const std::vector<std::string>& lines) {
-    auto parts = [](const std::string& s) {
-        std::vector<uint64_t> v;
-        size_t start = 0;
-        for (size_t dot; (dot = s.find('.', start)) != std::string::npos; start = dot + 1)
-            v.push_back(std::stoull(s.substr(start, dot - start)));
-        v.push_back(std::stoull(s.substr(start)));
-        return v;
-    };
-    for (size_t i = 1; i < lines.size(); ++i)
-        if (!(parts(lines[i - 1]) < parts(lines[i]))) return false;
-    return true;
-}
-
 /// True when every line of `part` is in `whole` (as multisets).
 bool included(std::vector<std::string> part, std::vector<std::string> whole) {
     std::sort(part.begin(), part.end());

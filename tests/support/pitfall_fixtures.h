@@ -97,4 +97,20 @@ private:
     size_t fail_at_;
 };
 
+/// Each line is a number, optionally followed by fan-out suffixes ("12.0.2"); true when the lines
+/// are strictly increasing in that order (source order, then fan-out order).
+inline bool in_source_order(const std::vector<std::string>& lines) {
+    auto parts = [](const std::string& s) {
+        std::vector<uint64_t> v;
+        size_t start = 0;
+        for (size_t dot; (dot = s.find('.', start)) != std::string::npos; start = dot + 1)
+            v.push_back(std::stoull(s.substr(start, dot - start)));
+        v.push_back(std::stoull(s.substr(start)));
+        return v;
+    };
+    for (size_t i = 1; i < lines.size(); ++i)
+        if (!(parts(lines[i - 1]) < parts(lines[i]))) return false;
+    return true;
+}
+
 }  // namespace wprun::testing

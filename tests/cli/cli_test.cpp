@@ -133,6 +133,29 @@ TEST_F(Cli, ValidateAcceptsEverySamplePipeline) {
     EXPECT_EQ(r.code, 0) << r.err;
 }
 
+TEST_F(Cli, GraphPrintsDotByDefaultAndMermaidOnRequest) {
+    auto dot = wprun("graph " + src() + "/pipelines/patterns/all-policies.yaml");
+    EXPECT_EQ(dot.code, 0) << dot.err;
+    EXPECT_EQ(dot.out.rfind("digraph ", 0), 0u) << dot.out;
+    EXPECT_NE(dot.out.find("timeout 250ms"), std::string::npos) << dot.out;
+    auto mermaid =
+        wprun("graph " + src() + "/pipelines/patterns/all-policies.yaml --format mermaid");
+    EXPECT_EQ(mermaid.code, 0) << mermaid.err;
+    EXPECT_EQ(mermaid.out.rfind("flowchart ", 0), 0u) << mermaid.out;
+}
+
+TEST_F(Cli, GraphOfABadPipelineIsExit2WithLineAndColumnAndNoGraph) {
+    auto f = write("p.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: uper\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("graph " + f.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("p.yaml:4:16"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(wprun("graph " + f.string() + " --format svg").code, 2);
+}
+
 TEST_F(Cli, ValidatePrintsWarningsWithTheirLocationAndExits0) {
     auto f = write("w.yaml",
                    "source: {type: range, count: 3}\n"

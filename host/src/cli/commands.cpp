@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "cli/graph.h"
 #include "cli/prepare.h"
 #include "config/units.h"
 #include "engine/host_api.h"
@@ -79,6 +82,21 @@ int validate_command(const std::vector<std::string>& files, const common_options
         }
     }
     return worst;
+}
+
+int graph_command(const std::string& file, const std::string& format, const common_options& opts) {
+    std::optional<graph_format> chosen = parse_graph_format(format);
+    if (!chosen)
+        throw startup_error(exit_code::usage, location{},
+                            unknown_name_message("graph format", format, {"dot", "mermaid"}));
+    plugin::registry registry(engine::host_api());
+    diagnostics warnings;
+    load_plugins(registry, opts.plugin_paths, warnings);
+    prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
+    engine::pipeline check(p.stages);  // the same checks as `validate`; nothing runs
+    print_diagnostics(p.warnings);
+    fmt::print("{}", render_graph(p.spec, *chosen));
+    return 0;
 }
 
 int plugins_command(const std::string& name, const common_options& opts) {

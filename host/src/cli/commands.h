@@ -27,6 +27,9 @@ struct common_options {
 int run_command(const std::string& file, const common_options& opts);
 /// `wprun validate FILE...`: checks without running; prints every problem.
 int validate_command(const std::vector<std::string>& files, const common_options& opts);
+/// `wprun graph FILE`: checks the pipeline as `validate` does, then prints it on stdout as
+/// Graphviz DOT or a Mermaid flowchart (`format`: "dot" or "mermaid"); never runs it.
+int graph_command(const std::string& file, const std::string& format, const common_options& opts);
 /// `wprun plugins [NAME]`: lists processors, or prints one processor's config schema.
 int plugins_command(const std::string& name, const common_options& opts);
 /// `wprun test [PATH...]`: runs every pipeline with an `expect:` block and checks its outcome.

@@ -44,9 +44,10 @@ void setup_logging(const std::string& level) {
 /// `wprun FILE` means `wprun run FILE`: insert "run" before the first positional argument when
 /// it is not a subcommand.
 std::vector<std::string> with_default_command(int argc, char** argv) {
-    static const std::set<std::string> commands{"run", "validate", "plugins", "test", "help"};
-    static const std::set<std::string> takes_value{"--plugin-path", "--set", "--log-level",
-                                                   "--report", "--tick"};
+    static const std::set<std::string> commands{"run",     "validate", "graph",
+                                                "plugins", "test",     "help"};
+    static const std::set<std::string> takes_value{"--plugin-path", "--set",  "--log-level",
+                                                   "--report",      "--tick", "--format"};
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {
         if (takes_value.count(args[i])) {
@@ -111,6 +112,14 @@ int main(int argc, char** argv) {
     validate->add_option("pipelines", files, "Pipeline files")->required();
     validate->add_option("--set", opts.overrides, "Override a value (repeatable)")
         ->allow_extra_args(false);
+    std::string format = "dot";
+    auto* graph = app.add_subcommand("graph", "Print a pipeline as Graphviz DOT or Mermaid");
+    graph->add_option("pipeline", file, "Pipeline file (YAML)")->required();
+    graph->add_option("--format", format, "dot (Graphviz) or mermaid")
+        ->check(CLI::IsMember({"dot", "mermaid"}))
+        ->capture_default_str();
+    graph->add_option("--set", opts.overrides, "Override a value (repeatable)")
+        ->allow_extra_args(false);
     auto* plugins = app.add_subcommand("plugins", "List processors, or show one's config");
     plugins->add_option("name", name, "Processor name");
     auto* test =
@@ -118,7 +127,7 @@ int main(int argc, char** argv) {
     test->add_option("paths", paths, "Pipeline files or folders (default: pipelines)");
     test->add_option("--set", opts.overrides, "Override a value in every pipeline (repeatable)")
         ->allow_extra_args(false);
-    for (auto* sub : {run, validate, plugins, test}) sub->fallthrough();
+    for (auto* sub : {run, validate, graph, plugins, test}) sub->fallthrough();
 
     try {
         app.parse(with_default_command(argc, argv));
@@ -132,6 +141,7 @@ int main(int argc, char** argv) {
     try {
         if (run->parsed()) return cli::run_command(file, opts);
         if (validate->parsed()) return cli::validate_command(files, opts);
+        if (graph->parsed()) return cli::graph_command(file, format, opts);
         if (plugins->parsed()) return cli::plugins_command(name, opts);
         return cli::test_command(paths, opts);
     } catch (const startup_error& e) {

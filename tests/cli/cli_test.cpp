@@ -262,29 +262,60 @@ TEST_F(Cli, TestCommandCountsPassesAndFailuresAndExitsNonZeroOnFailure) {
     EXPECT_NE(r.out.find("line 2: expected 'X', got 'B'"), std::string::npos) << r.out;
 }
 
-TEST_F(Cli, SigintStopsIntakeDrainsAndExits130WithABalancedLedger) {
-    auto f = write("long.yaml",
-                   "source: {type: range, count: 1000000000}\n"
-                   "stages:\n  - {name: s, processor: spin, workers: 2}\n"
-                   "sink: {type: \"null\"}\n");
-    std::string err = (dir_ / "stderr").string();
+/// Runs an endless pipeline, sends `sig` after 300 ms and returns the exit status; the stderr
+/// text goes to `err_text`.
+int run_and_signal(const std::filesystem::path& dir, int sig, std::string& err_text) {
+    std::ofstream(dir / "long.yaml") << "source: {type: range, count: 1000000000}\n"
+                                        "stages:\n  - {name: s, processor: spin, workers: 2}\n"
+                                        "sink: {type: \"null\"}\n";
+    std::string err = (dir / "stderr").string();
     pid_t pid = 0;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::string bin = WPRUN_BINARY, file = f.string();
+    std::string bin = WPRUN_BINARY, file = (dir / "long.yaml").string();
     char* argv[] = {bin.data(), file.data(), nullptr};
-    ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv, environ), 0);
+    if (posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv, environ) != 0) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ::kill(pid, SIGINT);
+    ::kill(pid, sig);
     int status = 0;
     ::waitpid(pid, &status, 0);
     posix_spawn_file_actions_destroy(&actions);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 130);
-    std::string text = slurp(err);
+    err_text = slurp(err);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(Cli, SigintStopsIntakeDrainsAndExits130WithABalancedLedger) {
+    std::string text;
+    EXPECT_EQ(run_and_signal(dir_, SIGINT, text), 130) << text;
     EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
     EXPECT_EQ(text.find("does not balance"), std::string::npos) << text;
+}
+
+TEST_F(Cli, SigtermStopsIntakeDrainsAndExits143WithABalancedLedger) {
+    std::string text;
+    EXPECT_EQ(run_and_signal(dir_, SIGTERM, text), 143) << text;
+    EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
+    EXPECT_EQ(text.find("does not balance"), std::string::npos) << text;
+}
+
+TEST_F(Cli, ALineLongerThanMaxItemBytesFailsItsItemAndTheRunExits1) {
+    write("in.txt", "a\n" + std::string(3072, 'x') + "\nb\n");
+    auto f = write("p.yaml",
+                   "max_item_bytes: 1KiB\n"
+                   "source: {type: lines, path: in.txt}\n"
+                   "stages:\n  - {name: u, processor: upper}\n"
+                   "sink: {type: lines, path: out.txt, ordered: true}\n"
+                   "errors: {type: jsonl, path: errors.jsonl}\n");
+    auto r = wprun(f.string());
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_EQ(slurp(dir_ / "out.txt"), "A\nB\n");
+    std::string errors = slurp(dir_ / "errors.jsonl");
+    EXPECT_NE(errors.find("line 2: longer than max_item_bytes (1KiB)"), std::string::npos)
+        << errors;
+    EXPECT_NE(errors.find(std::string(1024, 'x')), std::string::npos);
+    EXPECT_EQ(errors.find(std::string(1025, 'x')), std::string::npos);
+    EXPECT_EQ(r.err.find("does not balance"), std::string::npos) << r.err;
 }
 
 /// 300 items through a chaos stage that sleeps 1 ms per item and rejects every 10th: about

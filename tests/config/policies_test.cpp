@@ -609,6 +609,26 @@ TEST(RunPolicies, RejectsAZeroDeadline) {
               "p.yaml:1:11: error: deadline must be a duration above 0, e.g. 30s, got '0s'");
 }
 
+TEST(RunPolicies, MaxItemBytesDefaultsTo64MiB) {
+    auto r = read_run("deadline: 30s\n");
+    EXPECT_EQ(r.spec.max_item_bytes, uint64_t{64} << 20);
+}
+
+TEST(RunPolicies, ReadsMaxItemBytes) {
+    auto r = read_run("max_item_bytes: 1KiB\n");
+    ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
+    EXPECT_EQ(r.spec.max_item_bytes, 1024u);
+}
+
+TEST(RunPolicies, RejectsMaxItemBytesOutsideItsRange) {
+    auto small = read_run("max_item_bytes: 100\n");
+    EXPECT_EQ(first(small.diags),
+              "p.yaml:1:17: error: max_item_bytes must be a size from 1KiB to 4GiB - 1, e.g. "
+              "64MiB, got '100'");
+    auto big = read_run("max_item_bytes: 4GiB\n");
+    EXPECT_TRUE(big.diags.has_errors());
+}
+
 TEST(RunPolicies, ReadsLimitersInFileOrder) {
     auto r = read_run("limiters:\n  api: {rate: 100/s, burst: 10}\n  db: {rate: 60/m}\n");
     ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
@@ -746,6 +766,13 @@ TEST(LoadPolicies, OverridesTheDeadline) {
     auto r = load(pipeline, {"deadline=5s"});
     ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
     EXPECT_EQ(r.spec.deadline_ns, 5 * s);
+}
+
+TEST(LoadPolicies, MaxItemBytesReachesTheSource) {
+    auto r = load(pipeline, {"max_item_bytes=2KiB"});
+    ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
+    EXPECT_EQ(r.spec.max_item_bytes, 2048u);
+    EXPECT_EQ(r.spec.source.max_item_bytes, 2048u);
 }
 
 TEST(LoadPolicies, OverridesALimiterRate) {

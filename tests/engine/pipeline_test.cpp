@@ -132,6 +132,21 @@ TEST_F(PipelineTest, RejectedItemsReachTheErrorSinkWithStageSeqAttemptAndMessage
     expect_balanced(r);
 }
 
+TEST_F(PipelineTest, AnOutputLargerThanMaxItemBytesFailsItsInputItem) {
+    vector_source src({"small", std::string(2000, 'x'), "also small"});
+    run_options o;
+    o.max_item_bytes = 1024;
+    auto r = run({make_stage<echo>("e", 1)}, src, o);
+    EXPECT_EQ(sorted(sink.lines), (std::vector<std::string>{"also small", "small"}));
+    ASSERT_EQ(errors.failures.size(), 1u);
+    EXPECT_EQ(errors.failures[0].stage, "e");
+    EXPECT_NE(errors.failures[0].message.find("output larger than max_item_bytes (1KiB)"),
+              std::string::npos)
+        << errors.failures[0].message;
+    EXPECT_EQ(r.totals.failed, 1u);
+    expect_balanced(r);
+}
+
 TEST_F(PipelineTest, ExceptionsBecomeRejectsWithTheirMessage) {
     counting_source src(10);
     auto r = run({make_stage<faulty>("t", 2, {{"throw_every", "1"}})}, src);

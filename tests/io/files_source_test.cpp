@@ -133,5 +133,20 @@ TEST_F(FilesSource, MakeRefusesAFile) {
     EXPECT_THROW(make_files_source(spec, dir.path()), startup_error);
 }
 
+TEST_F(FilesSource, ContentLargerThanMaxItemBytesIsAFailedItemNamingTheFileAndSize) {
+    dir.write("in/big.bin", std::string(3000, 'z'));
+    auto o = opts(false, "*.bin");
+    o.content = true;
+    o.max_bytes = 1024;
+    files_source src(o);
+    std::vector<engine::item> items(2);
+    ASSERT_EQ(src.read(items.data(), items.size()), 1u);
+    EXPECT_EQ(items[0].kind, engine::item_kind::failed);
+    std::string error(items[0].error());
+    EXPECT_NE(error.find((dir / "in" / "big.bin").string()), std::string::npos) << error;
+    EXPECT_NE(error.find("3000 bytes, larger than max_item_bytes (1KiB)"), std::string::npos)
+        << error;
+}
+
 }  // namespace
 }  // namespace wprun::io

@@ -139,5 +139,22 @@ TEST(JsonlSource, MakeReadsPointersFromOptions) {
     EXPECT_EQ(items[0].key, "y");
 }
 
+TEST(JsonlSource, ALineLongerThanMaxItemBytesIsAFailedItem) {
+    temp_dir dir;
+    jsonl_source_options opts;
+    opts.max_bytes = 1024;
+    line_reader reader =
+        line_reader::open_path(dir.write("in.jsonl", "1\n\"" + std::string(3000, 'x') + "\"\n2\n"));
+    reader.limit(1024);
+    jsonl_source src(std::move(reader), opts);
+    auto items = read_all(src);
+    ASSERT_EQ(items.size(), 3u);
+    EXPECT_EQ(items[0].error, "");
+    EXPECT_EQ(items[1].error, "line 2: longer than max_item_bytes (1KiB)");
+    EXPECT_EQ(items[1].payload.size(), 1024u);
+    EXPECT_EQ(items[2].payload, "2");
+    EXPECT_EQ(items[2].error, "");
+}
+
 }  // namespace
 }  // namespace wprun::io

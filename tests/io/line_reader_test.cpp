@@ -106,5 +106,47 @@ TEST(LineReader, MovedReaderContinues) {
     EXPECT_EQ(line, "2");
 }
 
+TEST(LineReader, ALineLongerThanTheLimitIsCutAndTheRestSkipped) {
+    temp_dir dir;
+    // 3 MiB without a newline: several chunks are read and dropped past the limit.
+    auto file = dir.write("a", "ok\n" + std::string(3u << 20, 'x') + "\r\nnext\n");
+    line_reader reader = line_reader::open_path(file);
+    reader.limit(4096);
+    std::string_view line;
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_EQ(line, "ok");
+    EXPECT_FALSE(reader.truncated());
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_TRUE(reader.truncated());
+    EXPECT_EQ(line, std::string(line_reader::kept_bytes, 'x'));
+    EXPECT_EQ(reader.line_number(), 2u);
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_EQ(line, "next");
+    EXPECT_FALSE(reader.truncated());
+    EXPECT_EQ(reader.line_number(), 3u);
+    EXPECT_FALSE(reader.next(line));
+}
+
+TEST(LineReader, AnOverlongLastLineWithoutNewlineIsCut) {
+    temp_dir dir;
+    line_reader reader = line_reader::open_path(dir.write("a", std::string(5u << 20, 'y')));
+    reader.limit(2u << 20);
+    std::string_view line;
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_TRUE(reader.truncated());
+    EXPECT_EQ(line.size(), line_reader::kept_bytes);
+    EXPECT_FALSE(reader.next(line));
+}
+
+TEST(LineReader, ALineOfExactlyTheLimitIsWhole) {
+    temp_dir dir;
+    line_reader reader = line_reader::open_path(dir.write("a", std::string(2048, 'z') + "\n"));
+    reader.limit(2048);
+    std::string_view line;
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_FALSE(reader.truncated());
+    EXPECT_EQ(line.size(), 2048u);
+}
+
 }  // namespace
 }  // namespace wprun::io

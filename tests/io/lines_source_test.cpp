@@ -68,5 +68,21 @@ TEST(LinesSource, AbsolutePathIgnoresBaseDir) {
     EXPECT_EQ(read_all(*src), (std::vector<std::string>{"x"}));
 }
 
+TEST(LinesSource, ALineLongerThanMaxItemBytesIsAFailedItemWithItsFirstKiB) {
+    temp_dir dir;
+    dir.write("in.txt", "a\n" + std::string(3072, 'x') + "\nb\n");
+    auto spec = lines_spec("in.txt");
+    spec.max_item_bytes = 1024;
+    auto src = make_lines_source(spec, dir.path());
+    std::vector<engine::item> items(5);
+    ASSERT_EQ(src->read(items.data(), items.size()), 3u);
+    EXPECT_EQ(items[0].kind, engine::item_kind::data);
+    EXPECT_EQ(items[1].kind, engine::item_kind::failed);
+    EXPECT_EQ(items[1].error(), "line 2: longer than max_item_bytes (1KiB)");
+    EXPECT_EQ(items[1].payload.str(), std::string(1024, 'x'));
+    EXPECT_EQ(items[2].payload.str(), "b");
+    EXPECT_EQ(items[2].kind, engine::item_kind::data);
+}
+
 }  // namespace
 }  // namespace wprun::io

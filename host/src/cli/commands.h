@@ -17,7 +17,8 @@ struct common_options {
     std::vector<std::string> overrides;  ///< --set PATH=VALUE
     bool quiet = false;
     const std::atomic<int>* interrupts = nullptr;
-    std::string report;                  ///< run: --report FILE (.json or .html)
+    const std::atomic<int>* first_signal = nullptr;  ///< the first of SIGINT/SIGTERM, 0 if none
+    std::string report;                              ///< run: --report FILE (.json or .html)
     int progress = -1;                   ///< run: 1 --progress, 0 --no-progress, -1 stderr a TTY
     std::chrono::milliseconds tick{50};  ///< run: how often progress and the timeline sample
 };

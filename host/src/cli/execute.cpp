@@ -1,5 +1,6 @@
 #include "cli/execute.h"
 
+#include <csignal>
 #include <filesystem>
 
 #include "engine/pipeline.h"
@@ -14,6 +15,7 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
     options.window = static_cast<size_t>(spec.sink.opts.get_int("window", 16384));
     options.interrupts = settings.interrupts;
     options.deadline = std::chrono::nanoseconds(spec.deadline_ns);
+    options.max_item_bytes = spec.max_item_bytes;
     options.tick = settings.tick;
     options.on_tick = settings.on_tick;
     return options;
@@ -33,14 +35,15 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     out.started = std::chrono::system_clock::now();
     out.report = pipeline.run(*source, *sink, failures, options_for(spec, settings));
     out.finished = std::chrono::system_clock::now();
-    out.code = exit_code_for(out.report);
+    out.code = exit_code_for(out.report, settings.first_signal ? settings.first_signal->load() : 0);
     out.failures = failures.kept();
     out.failures_seen = failures.seen();
     return out;
 }
 
-exit_code exit_code_for(const engine::run_report& report) {
-    if (report.stopped == engine::stop_reason::interrupted) return exit_code::interrupted;
+exit_code exit_code_for(const engine::run_report& report, int signal) {
+    if (report.stopped == engine::stop_reason::interrupted)
+        return signal == SIGTERM ? exit_code::terminated : exit_code::interrupted;
     const engine::ledger& l = report.totals;
     bool clean = l.balanced() && l.failed == 0 && l.cancelled == 0 && report.problems.empty() &&
                  report.stopped == engine::stop_reason::none;

@@ -15,8 +15,9 @@
 namespace wprun::cli {
 
 struct run_settings {
-    const std::atomic<int>* interrupts = nullptr;  ///< SIGINT/SIGTERM count (1 drains, 2 cancels)
-    std::chrono::milliseconds tick{50};            ///< how often `on_tick` runs
+    const std::atomic<int>* interrupts = nullptr;    ///< SIGINT/SIGTERM count (1 drains, 2 cancels)
+    const std::atomic<int>* first_signal = nullptr;  ///< SIGINT or SIGTERM: 130 or 143
+    std::chrono::milliseconds tick{50};              ///< how often `on_tick` runs
     std::function<void(const engine::run_report&)> on_tick;  ///< progress, timeline
 };
 
@@ -32,8 +33,9 @@ struct run_outcome {
 /// its config.
 run_outcome execute(const prepared_pipeline& p, const run_settings& settings);
 
-/// 0 when every item was written or filtered; 130 when interrupted; 1 otherwise (failed or
-/// cancelled items, a stopped run, or a ledger that does not balance).
-exit_code exit_code_for(const engine::run_report& report);
+/// 0 when every item was written or filtered; 130 when interrupted (143 when `signal` is
+/// SIGTERM); 1 otherwise (failed or cancelled items, a stopped run, or a ledger that does not
+/// balance).
+exit_code exit_code_for(const engine::run_report& report, int signal = 0);
 
 }  // namespace wprun::cli

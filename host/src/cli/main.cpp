@@ -19,11 +19,14 @@
 namespace {
 
 std::atomic<int> interrupts{0};
+std::atomic<int> first_signal{0};  // SIGINT or SIGTERM: decides 130 or 143
 static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
 
-extern "C" void on_signal(int) {
+extern "C" void on_signal(int sig) {
+    int none = 0;
+    first_signal.compare_exchange_strong(none, sig);
     // First signal: stop reading and drain. Second: cancel what is queued. Third: give up now.
-    if (interrupts.fetch_add(1) + 1 >= 3) std::_Exit(130);
+    if (interrupts.fetch_add(1) + 1 >= 3) std::_Exit(128 + first_signal.load());
 }
 
 void install_signal_handlers() {
@@ -138,6 +141,7 @@ int main(int argc, char** argv) {
     setup_logging(log_level);
     install_signal_handlers();
     opts.interrupts = &interrupts;
+    opts.first_signal = &first_signal;
     try {
         if (run->parsed()) return cli::run_command(file, opts);
         if (validate->parsed()) return cli::validate_command(files, opts);

@@ -87,7 +87,7 @@ int run_command(const std::string& file, const common_options& opts) {
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     if (!opts.quiet) print_diagnostics(p.warnings);
     run_watch watch(p.spec.name, opts.progress);
-    run_settings settings{opts.interrupts, opts.tick,
+    run_settings settings{opts.interrupts, opts.first_signal, opts.tick,
                           [&watch](const engine::run_report& r) { watch.tick(r); }};
     run_outcome outcome = execute(p, settings);
     watch.finish(outcome.report);

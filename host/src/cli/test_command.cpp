@@ -80,7 +80,7 @@ verdict test_one(const fs::path& file, plugin::registry& registry, const common_
     if (v.skipped) return v;
     scratch dir;
     fs::path output = redirect(p.spec, dir.path());
-    run_outcome outcome = execute(p, run_settings{opts.interrupts});
+    run_outcome outcome = execute(p, run_settings{opts.interrupts, opts.first_signal});
     v.problems = check_expectations(*p.spec.expect, p.spec.base_dir, outcome.report, outcome.code,
                                     output, dir.path() / "errors.jsonl");
     return v;

@@ -56,6 +56,7 @@ public:
         const std::string_view ctx = "the pipeline file";
         read_io(required(root, "source", ctx, "e.g. 'source: {type: lines, path: in.txt}'"),
                 "source", spec.source);
+        spec.source.max_item_bytes = spec.max_item_bytes;  // the source caps its items too
         read_stages(required(root, "stages", ctx, "a list of stages"));
         read_io(required(root, "sink", ctx, "e.g. 'sink: {type: lines, path: -}'"), "sink",
                 spec.sink);
@@ -377,9 +378,9 @@ load_result load_pipeline(const std::string& file, const std::vector<std::string
 }
 
 const std::vector<std::string>& top_level_keys() {
-    static const std::vector<std::string> keys{"name",     "description", "source",
-                                               "stages",   "sink",        "errors",
-                                               "deadline", "limiters",    "expect"};
+    static const std::vector<std::string> keys{
+        "name",   "description", "source",   "stages",         "sink",
+        "errors", "deadline",    "limiters", "max_item_bytes", "expect"};
     return keys;
 }
 

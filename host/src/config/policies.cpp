@@ -459,12 +459,23 @@ void read_error_policy(value_reader& in,
                    owner + ": max_errors is ignored: on_error: stop stops at the first failure");
 }
 
+// `max_item_bytes`: 1 KiB .. 4 GiB - 1 (an item's payload holds at most 4 GiB - 1 bytes).
+void read_max_item_bytes(value_reader& in, const node& n, engine::pipeline_spec& spec) {
+    constexpr uint64_t lo = 1024, hi = (uint64_t{1} << 32) - 1;
+    std::optional<uint64_t> bytes = in.size(n, {"", "max_item_bytes"}, "64MiB");
+    if (!bytes) return;
+    if (*bytes < lo || *bytes > hi)
+        return in.bad(n, {"", "max_item_bytes"}, "a size from 1KiB to 4GiB - 1", "64MiB");
+    spec.max_item_bytes = *bytes;
+}
+
 }  // namespace
 
 void read_run_policies(const node& root, engine::pipeline_spec& spec, diagnostics& diags) {
     value_reader in(diags);
     if (const node* n = root.find("deadline"))
         assign(in.duration(*n, {"", "deadline"}, false, "30s"), spec.deadline_ns);
+    if (const node* n = root.find("max_item_bytes")) read_max_item_bytes(in, *n, spec);
     if (const node* n = root.find("limiters")) read_limiters(in, *n, spec.limiters);
 }
 

@@ -20,6 +20,7 @@ enum class exit_code : int {
     usage = 2,          ///< bad command line or pipeline file
     plugin = 3,         ///< a plugin could not be loaded
     interrupted = 130,  ///< SIGINT
+    terminated = 143,   ///< SIGTERM
 };
 
 /// A place in a pipeline file; line and column are 1-based, 0 when unknown.

@@ -35,6 +35,10 @@ void log(const wprun_stage_context* ctx,
 }
 
 int emit(wprun_emitter* out, const char* data, size_t size) noexcept {
+    if (size > out->max_bytes) {
+        out->too_large = true;
+        return 1;
+    }
     try {
         item& it = out->out->emplace_back();
         it.payload.assign(std::string_view(data, size));

@@ -24,6 +24,8 @@ struct wprun_emitter {
     std::vector<wprun::engine::item>* out = nullptr;
     uint32_t job = 0;  ///< which job of a batch the next outputs belong to
     bool out_of_memory = false;
+    bool too_large = false;           ///< an output was larger than `max_bytes`
+    uint64_t max_bytes = UINT64_MAX;  ///< `max_item_bytes`
     const std::atomic<bool>* stop = nullptr;
     uint64_t deadline_ns = 0;  ///< per-call deadline on `time`; 0 = none
     const wprun::engine::clock* time = nullptr;

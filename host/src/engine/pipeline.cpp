@@ -69,7 +69,8 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     }
     st.queues.push_back(std::make_unique<stage_queue>(options.sink_queue, 0));
     for (size_t i = 0; i < stages_.size(); ++i)
-        stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered);
+        stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered,
+                          options.max_item_bytes);
     std::thread sink_thread([&] { write_sink(st, out, errors); });
     std::thread source_thread([&] { read_source(st, src); });
     supervise(st, options);

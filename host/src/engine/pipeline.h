@@ -29,11 +29,12 @@ namespace wprun::engine {
 
 struct run_options {
     bool ordered = false;
-    size_t window = 16384;                           ///< ordered only: most source items in flight
-    size_t sink_queue = 4096;                        ///< items queued in front of the sink
-    std::chrono::nanoseconds deadline{0};            ///< 0 = none; then queued items are cancelled
-    const std::atomic<int>* interrupts = nullptr;    ///< e.g. a SIGINT count: 1 drains, 2 cancels
-    std::chrono::milliseconds tick{50};              ///< how often `on_tick` runs
+    size_t window = 16384;                         ///< ordered only: most source items in flight
+    size_t sink_queue = 4096;                      ///< items queued in front of the sink
+    std::chrono::nanoseconds deadline{0};          ///< 0 = none; then queued items are cancelled
+    const std::atomic<int>* interrupts = nullptr;  ///< e.g. a SIGINT count: 1 drains, 2 cancels
+    uint64_t max_item_bytes = default_max_item_bytes;  ///< a larger output fails its input item
+    std::chrono::milliseconds tick{50};                ///< how often `on_tick` runs
     std::function<void(const run_report&)> on_tick;  ///< progress (called from the calling thread)
 };
 

@@ -84,10 +84,23 @@ public:
 };
 
 /// A source, sink or error sink: its type and its options.
+/// `max_item_bytes`: the default cap on one item's size (64 MiB).
+inline constexpr uint64_t default_max_item_bytes = uint64_t{64} << 20;
+
+/// "64MiB", "1KiB" or "1000": a byte count in the largest binary unit that divides it, for
+/// messages.
+inline std::string size_text(uint64_t bytes) {
+    static constexpr const char* units[] = {"", "KiB", "MiB", "GiB"};
+    size_t u = 0;
+    for (; u < 3 && bytes != 0 && bytes % 1024 == 0; ++u) bytes /= 1024;
+    return std::to_string(bytes) + units[u];
+}
+
 struct io_spec {
     std::string type;
     options opts;
     location where;
+    uint64_t max_item_bytes = default_max_item_bytes;  ///< sources: larger items fail
 };
 
 /// `retry:` — how a stage retries items its processor returned RETRY for.
@@ -193,6 +206,7 @@ struct pipeline_spec {
     std::optional<expect_spec> expect;
     std::string description;  ///< optional, for `wprun validate` and listings
     int64_t deadline_ns = 0;  ///< whole-run deadline; then queued items are cancelled; 0 = none
+    uint64_t max_item_bytes = default_max_item_bytes;  ///< larger items and outputs fail
     std::vector<std::pair<std::string, rate_limit_spec>> limiters;  ///< named, shared by stages
 };
 

@@ -106,7 +106,13 @@ stage::~stage() {
     if (instance_ != nullptr) cfg_.def->destroy(instance_);
 }
 
-void stage::start(stage_queue& in, stage_queue& out, run_signals& signals, bool forward_markers) {
+void stage::start(stage_queue& in,
+                  stage_queue& out,
+                  run_signals& signals,
+                  bool forward_markers,
+                  uint64_t max_item_bytes) {
+    max_item_bytes_ = max_item_bytes;
+    too_large_text_ = "output larger than max_item_bytes (" + size_text(max_item_bytes) + ")";
     in_ = &in;
     out_ = &out;
     signals_ = &signals;
@@ -129,6 +135,7 @@ void stage::spawn() {
     w.rng += slot * 0x632be59bd9b4e019ULL;
     w.emitter.stop = &signals_->cancel;
     w.emitter.time = &clock_;
+    w.emitter.max_bytes = max_item_bytes_;
     unsigned running = running_.fetch_add(1, std::memory_order_relaxed) + 1;
     try {
         threads_.emplace_back([this, &w] { work(w); });
@@ -422,10 +429,11 @@ void stage::call_batch(worker& w, item* batch, size_t n) {
 }
 
 void stage::settle(worker& w, item& in, wprun_status st, const char* message, size_t first) {
-    if (w.emitter.out_of_memory) {
-        w.emitter.out_of_memory = false;
+    if (w.emitter.out_of_memory || w.emitter.too_large) {
         st = WPRUN_REJECT;
-        message = "out of memory while emitting outputs";
+        message =
+            w.emitter.too_large ? too_large_text_.c_str() : "out of memory while emitting outputs";
+        w.emitter.out_of_memory = w.emitter.too_large = false;
     }
     if (st == WPRUN_OK) return adopt_outputs(w, in, first);
     w.outputs.resize(first);  // outputs of a failed call are discarded

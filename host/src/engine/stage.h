@@ -78,8 +78,13 @@ public:
     stage& operator=(const stage&) = delete;
 
     /// Starts the workers. `forward_markers`: send filtered/cancelled markers downstream (the
-    /// ordered sink needs them to complete a source item).
-    void start(stage_queue& in, stage_queue& out, run_signals& signals, bool forward_markers);
+    /// ordered sink needs them to complete a source item). An output larger than
+    /// `max_item_bytes` fails its input item.
+    void start(stage_queue& in,
+               stage_queue& out,
+               run_signals& signals,
+               bool forward_markers,
+               uint64_t max_item_bytes = default_max_item_bytes);
     /// Dynamic stages: starts one more worker when the input has been backlogged long enough.
     /// Called by the supervising thread each tick, with the stage's clock (`now_ns`).
     void scale(int64_t now_ns);
@@ -146,6 +151,8 @@ private:
     stage_queue* out_ = nullptr;
     run_signals* signals_ = nullptr;
     bool forward_markers_ = false;
+    uint64_t max_item_bytes_ = default_max_item_bytes;
+    std::string too_large_text_;  ///< "output larger than max_item_bytes (64MiB)"
 };
 
 }  // namespace wprun::engine

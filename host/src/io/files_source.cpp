@@ -59,9 +59,12 @@ ssize_t read_fully(int fd, char* dest, size_t size) {
 }
 
 // Reads all of `fd` into `payload` (sized once, from fstat); returns why it could not, or "".
-std::string read_whole(int fd, engine::small_bytes& payload) {
+std::string read_whole(int fd, engine::small_bytes& payload, uint64_t max_bytes) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::strerror(errno);
+    if (static_cast<uint64_t>(st.st_size) > max_bytes)
+        return "it is " + std::to_string(st.st_size) + " bytes, larger than max_item_bytes (" +
+               engine::size_text(max_bytes) + ")";
     if (static_cast<uint64_t>(st.st_size) > UINT32_MAX)
         return "larger than 4 GiB, the most one item holds";
     auto size = static_cast<size_t>(st.st_size);
@@ -97,7 +100,7 @@ void files_source::fill(engine::item& it, const std::string& relative) const {
 void files_source::read_content(engine::item& it, const fs::path& file) const {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail_unreadable(it, file, std::strerror(errno));
-    std::string why = read_whole(fd, it.payload);
+    std::string why = read_whole(fd, it.payload, opts_.max_bytes);
     ::close(fd);
     if (!why.empty()) fail_unreadable(it, file, why);
 }
@@ -119,7 +122,7 @@ std::unique_ptr<engine::source> make_files_source(const engine::io_spec& spec,
                                                   const std::filesystem::path& base_dir) {
     files_source_options opts{resolve_path(required_option(spec, "path"), base_dir),
                               spec.opts.get_string("glob", "*"), spec.opts.get_bool("recursive"),
-                              spec.opts.get_bool("content")};
+                              spec.opts.get_bool("content"), spec.max_item_bytes};
     std::error_code ec;
     fs::file_status st = fs::status(opts.folder, ec);
     std::string shown = "'" + opts.folder.string() + "'";

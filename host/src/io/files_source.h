@@ -3,7 +3,8 @@
 // The folder is listed once, when the source is made, and the files are sorted by their path
 // relative to the folder, so runs are deterministic and total() is known. Each item's key is that
 // relative path ('/'-separated); its payload is the file's path, or its bytes with `content`.
-// A file that cannot be read becomes a failed item. Not thread-safe: read from one thread.
+// A file that cannot be read, or (with `content`) is larger than `max_item_bytes`, becomes a
+// failed item. Not thread-safe: read from one thread.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,7 @@ struct files_source_options {
     std::string glob = "*";  ///< fnmatch(3) pattern on the file name (not the folders)
     bool recursive = false;  ///< descend into sub-folders (symbolic links to folders are not)
     bool content = false;    ///< payload = the file's bytes instead of its path
+    uint64_t max_bytes = engine::default_max_item_bytes;  ///< content: a larger file fails
 };
 
 class files_source final : public engine::source {

@@ -80,17 +80,20 @@ jsonl_source::jsonl_source(line_reader reader, const jsonl_source_options& opts)
     : reader_(std::move(reader)),
       payload_(opts.payload.empty() ? std::nullopt : std::optional<pointer>(pointer(opts.payload))),
       key_(optional_pointer(opts.key)),
-      priority_(optional_pointer(opts.priority)) {}
+      priority_(optional_pointer(opts.priority)),
+      max_bytes_(opts.max_bytes) {}
 
 size_t jsonl_source::read(engine::item* out, size_t max) {
     size_t n = 0;
     std::string_view line;
     while (n < max && reader_.next(line))
-        if (!blank(line)) parse_line(line, out[n++]);
+        if (reader_.truncated() || !blank(line)) parse_line(line, out[n++]);
     return n;
 }
 
 void jsonl_source::parse_line(std::string_view line, engine::item& it) const {
+    if (reader_.truncated())
+        return fail(it, line, "longer than max_item_bytes (" + engine::size_text(max_bytes_) + ")");
     // With no pointer to follow, checking the line is enough: accept() builds no document.
     if (!payload_ && !key_ && !priority_ && json::accept(line)) {
         it.payload.assign(line);
@@ -149,7 +152,7 @@ std::unique_ptr<engine::source> make_jsonl_source(const engine::io_spec& spec,
                                                   const std::filesystem::path& base_dir) {
     for (std::string_view name : {"payload", "key", "priority"}) check_pointer(spec, name);
     jsonl_source_options opts{spec.opts.get_string("payload"), option_value(spec, "key"),
-                              option_value(spec, "priority")};
+                              option_value(spec, "priority"), spec.max_item_bytes};
     return std::make_unique<jsonl_source>(open_input(spec, "path", base_dir), opts);
 }
 

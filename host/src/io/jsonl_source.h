@@ -25,6 +25,7 @@ struct jsonl_source_options {
     std::string payload;  ///< JSON Pointer; "" = the whole line as written
     std::optional<std::string> key;
     std::optional<std::string> priority;
+    uint64_t max_bytes = engine::default_max_item_bytes;  ///< the reader's limit, for messages
 };
 
 class jsonl_source final : public engine::source {
@@ -44,6 +45,7 @@ private:
     std::optional<pointer> payload_;  ///< empty = the line as written
     std::optional<pointer> key_;
     std::optional<pointer> priority_;
+    uint64_t max_bytes_;
 };
 
 /// Options of the `jsonl` source: path, payload, key, priority.

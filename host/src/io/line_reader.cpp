@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -48,18 +49,56 @@ line_reader::line_reader(line_reader&& other) noexcept
       begin_(other.begin_),
       scan_(other.scan_),
       end_(other.end_),
-      line_number_(other.line_number_) {}
+      line_number_(other.line_number_),
+      max_line_(other.max_line_),
+      truncated_(other.truncated_) {}
 
 line_reader::~line_reader() {
     if (owned_) ::close(fd_);
 }
 
 bool line_reader::next(std::string_view& line) {
+    truncated_ = false;
     for (;;) {
-        if (take_line(line)) return true;
-        if (eof_) return take_rest(line);
+        if (take_line(line)) break;
+        if (end_ - begin_ > max_line_) return skip_long_line(line);
+        if (eof_) {
+            if (!take_rest(line)) return false;
+            break;
+        }
         refill();
     }
+    cut(line);
+    return true;
+}
+
+void line_reader::cut(std::string_view& line) noexcept {
+    if (line.size() <= max_line_) return;
+    line = line.substr(0, std::min<uint64_t>(kept_bytes, max_line_));
+    truncated_ = true;
+}
+
+// The line in the buffer has no "\n" yet and is already too long: keep its first bytes and
+// drop the rest, chunk by chunk, up to its "\n" or the end of input.
+bool line_reader::skip_long_line(std::string_view& line) {
+    size_t keep = static_cast<size_t>(std::min<uint64_t>(kept_bytes, max_line_));
+    truncated_ = true;
+    ++line_number_;
+    for (;;) {
+        end_ = scan_ = begin_ + keep;  // what follows the kept bytes has no "\n": drop it
+        if (eof_) break;
+        refill();
+        const char* base = buffer_.get();
+        const void* nl = std::memchr(base + scan_, '\n', end_ - scan_);
+        if (nl != nullptr) {
+            line = std::string_view(base + begin_, keep);
+            begin_ = scan_ = static_cast<size_t>(static_cast<const char*>(nl) - base) + 1;
+            return true;
+        }
+    }
+    line = std::string_view(buffer_.get() + begin_, keep);
+    begin_ = scan_ = end_;
+    return true;
 }
 
 bool line_reader::take_line(std::string_view& line) {
@@ -98,7 +137,8 @@ void line_reader::refill() {
     }
 }
 
-// Moves the unread part to the front, or doubles the buffer when one line fills it.
+// Moves the unread part to the front, or doubles the buffer when one line fills it (but not past
+// one byte more than the limit: a line that long is skipped, not buffered).
 void line_reader::make_room() {
     size_t unread = end_ - begin_;
     if (begin_ > 0) {
@@ -108,10 +148,11 @@ void line_reader::make_room() {
         end_ = unread;
     }
     if (end_ < capacity_) return;
-    std::unique_ptr<char[]> bigger(new char[capacity_ * 2]);
+    size_t grown = max_line_ < capacity_ * 2 ? static_cast<size_t>(max_line_) + 1 : capacity_ * 2;
+    std::unique_ptr<char[]> bigger(new char[grown]);
     std::memcpy(bigger.get(), buffer_.get(), end_);
     buffer_ = std::move(bigger);
-    capacity_ *= 2;
+    capacity_ = grown;
 }
 
 }  // namespace wprun::io

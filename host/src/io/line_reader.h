@@ -3,8 +3,9 @@
 // The lines and jsonl sources read through this. It reads 1 MiB at a time into one buffer and
 // hands out views into it, so a line costs a memchr and no allocation (the buffer only grows when
 // one line is longer than it). A line is returned without its "\n" and without a "\r" just before
-// it; a last line without "\n" still counts; empty lines are lines. Not thread-safe: a source is
-// read from one thread.
+// it; a last line without "\n" still counts; empty lines are lines. With limit(), a line longer
+// than the limit is cut and the rest skipped, so the buffer never grows past the limit (or 1 MiB).
+// Not thread-safe: a source is read from one thread.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +36,12 @@ public:
     /// Sets `line` to the next line and returns true, or returns false at the end of input.
     /// The view stays valid until the next call. Throws std::runtime_error on a read error.
     bool next(std::string_view& line);
+    /// Caps a line's length: a longer line is returned cut to its first `kept_bytes` with
+    /// truncated() true, and the rest of it is skipped without buffering it.
+    void limit(uint64_t max_line) noexcept { max_line_ = max_line; }
+    /// Whether the line last returned by next() was longer than the limit (and was cut).
+    bool truncated() const noexcept { return truncated_; }
+    static constexpr size_t kept_bytes = 1024;
     /// 1-based number of the line last returned by next() (0 before the first).
     uint64_t line_number() const noexcept { return line_number_; }
     /// The path, or "standard input", for messages.
@@ -44,6 +51,8 @@ private:
     line_reader(int fd, bool owned, std::string name);
     bool take_line(std::string_view& line);
     bool take_rest(std::string_view& line);
+    bool skip_long_line(std::string_view& line);
+    void cut(std::string_view& line) noexcept;
     void refill();
     void make_room();
 
@@ -57,6 +66,8 @@ private:
     size_t scan_ = 0;   ///< bytes before this were already searched for "\n"
     size_t end_ = 0;    ///< end of the bytes read so far
     uint64_t line_number_ = 0;
+    uint64_t max_line_ = UINT64_MAX;
+    bool truncated_ = false;
 };
 
 }  // namespace wprun::io

@@ -2,7 +2,8 @@
 //
 // The payload is the line without its "\n" (and without a "\r" just before it); a last line
 // without "\n" counts, and empty lines are items. Lines are copied straight from the reader's
-// buffer into the item (no other allocation). Not thread-safe: read from one thread.
+// buffer into the item (no other allocation). A line longer than `max_item_bytes` becomes a
+// failed item holding its first 1 KiB. Not thread-safe: read from one thread.
 #pragma once
 
 #include <filesystem>
@@ -17,11 +18,14 @@ namespace wprun::io {
 
 class lines_source final : public engine::source {
 public:
-    explicit lines_source(line_reader reader) : reader_(std::move(reader)) {}
+    /// `max_bytes`: the reader's limit, for the message of a line longer than it.
+    lines_source(line_reader reader, uint64_t max_bytes = engine::default_max_item_bytes)
+        : reader_(std::move(reader)), max_bytes_(max_bytes) {}
     size_t read(engine::item* out, size_t max) override;
 
 private:
     line_reader reader_;
+    uint64_t max_bytes_;
 };
 
 /// Options of the `lines` source: path ("-" = standard input).

@@ -32,9 +32,15 @@ line_reader open_input(const engine::io_spec& spec,
                        std::string_view name,
                        const std::filesystem::path& base_dir) {
     std::string text = required_option(spec, name);
-    if (text == "-") return line_reader::standard_input();
+    if (text == "-") {
+        line_reader in = line_reader::standard_input();
+        in.limit(spec.max_item_bytes);
+        return in;
+    }
     try {
-        return line_reader::open_path(resolve_path(text, base_dir));
+        line_reader file = line_reader::open_path(resolve_path(text, base_dir));
+        file.limit(spec.max_item_bytes);
+        return file;
     } catch (const std::runtime_error& e) {
         throw_option_error(spec, name,
                            std::string(e.what()) + "; check the `" + std::string(name) +

@@ -32,7 +32,8 @@ std::string required_option(const engine::io_spec& spec, std::string_view name);
 /// `text` as a path, relative ones resolved against `base_dir`.
 std::filesystem::path resolve_path(std::string_view text, const std::filesystem::path& base_dir);
 
-/// Opens the input named by option `name` ("-" = standard input).
+/// Opens the input named by option `name` ("-" = standard input), its lines capped at
+/// `spec.max_item_bytes`.
 line_reader open_input(const engine::io_spec& spec,
                        std::string_view name,
                        const std::filesystem::path& base_dir);

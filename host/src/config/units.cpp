@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include "engine/spec.h"
+
 namespace wprun::config {
 namespace {
 
@@ -124,8 +126,9 @@ std::string format_duration(int64_t ns) {
 }
 
 std::string format_size(uint64_t bytes) {
-    // Only the binary units (the first four): "1000" reads better than "1KB" next to "1KiB".
-    return format_with(bytes, size_units, 4);
+    // Only the binary units: "1000" reads better than "1KB" next to "1KiB". The engine (which
+    // cannot use config/) has the same rule; one implementation serves both.
+    return engine::size_text(bytes);
 }
 
 }  // namespace wprun::config

@@ -90,9 +90,9 @@ inline constexpr uint64_t default_max_item_bytes = uint64_t{64} << 20;
 /// "64MiB", "1KiB" or "1000": a byte count in the largest binary unit that divides it, for
 /// messages.
 inline std::string size_text(uint64_t bytes) {
-    static constexpr const char* units[] = {"", "KiB", "MiB", "GiB"};
+    static constexpr const char* units[] = {"", "KiB", "MiB", "GiB", "TiB"};
     size_t u = 0;
-    for (; u < 3 && bytes != 0 && bytes % 1024 == 0; ++u) bytes /= 1024;
+    for (; u < 4 && bytes != 0 && bytes % 1024 == 0; ++u) bytes /= 1024;
     return std::to_string(bytes) + units[u];
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: the one command the README gives, and what CI runs (.ci/run).
 #
-#     scripts/test.sh            # deps, format check, release, asan (ASan+UBSan) and tsan
+#     scripts/test.sh            # deps, format check, release, asan (ASan+UBSan), tsan, fuzz (60 s)
 #     scripts/test.sh --quick    # deps, format check, release only (for developers)
 #
 # Each preset is configured, built and tested in build/<preset> (see CMakePresets.json). A failed
@@ -17,8 +17,12 @@ usage() {
 }
 
 presets=(release asan tsan)
+fuzz_seconds=60
 case "${1:-}" in
-    --quick) presets=(release) ;;
+    --quick)
+        presets=(release)
+        fuzz_seconds=0
+        ;;
     -h | --help)
         usage
         exit 0
@@ -110,6 +114,9 @@ main() {
     for preset in "${presets[@]}"; do
         run_preset "$preset"
     done
+    if [[ $fuzz_seconds -gt 0 ]]; then
+        run_step "fuzz: config loader" scripts/fuzz.sh "$fuzz_seconds" || true
+    fi
     print_summary
 }
 

@@ -18,45 +18,14 @@
 #include <string>
 #include <thread>
 
+#include "support/cli_fixture.h"
+
 namespace {
 namespace fs = std::filesystem;
 
-struct result {
-    int code;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-class Cli : public ::testing::Test {
-protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("wprun-cli-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    fs::path write(const std::string& name, const std::string& text) {
-        std::ofstream(dir_ / name) << text;
-        return dir_ / name;
-    }
-    result wprun(const std::string& args) {
-        std::string cmd = std::string(WPRUN_BINARY) + " " + args + " > " +
-                          (dir_ / "stdout").string() + " 2> " + (dir_ / "stderr").string() +
-                          " < /dev/null";
-        int status = std::system(cmd.c_str());
-        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "stdout"),
-                slurp(dir_ / "stderr")};
-    }
-    fs::path dir_;
-};
+using result = wprun::testing::cli_result;
+using wprun::testing::slurp;
+using Cli = wprun::testing::cli_fixture;
 
 std::string src() { return WPRUN_SOURCE_DIR; }
 

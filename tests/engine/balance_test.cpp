@@ -309,7 +309,9 @@ TEST(Balance, KeyOrderHoldsThroughTwoKeyedStagesAndBatches) {
     EXPECT_GT(r.stages[1].counts.batches, 0u);
 }
 
-/// Holds item 0 until every other item is done (or 20 s pass: then `held_too_long`).
+/// Holds item 0 until every other item is done (or 20 s pass: then `held_too_long`); the others
+/// take 200 µs each, so that workers pop one item at a time (a batch sized to ~100 µs of work)
+/// and no other item is held in the same batch as item 0.
 struct hold_first {
     static constexpr const char* name = "hold_first";
     static constexpr const char* description = "one very expensive item";
@@ -327,6 +329,8 @@ struct hold_first {
                 }
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
             }
+        } else {
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
         out.emit(j.payload);
         ++done;

@@ -429,7 +429,11 @@ void read_balance(value_reader& in,
     stage.balance_where = n.where;
     auto name = in.choice(n, {owner, "balance"}, balance_names());
     if (!name) return;
-    stage.balance = *engine::parse_balance(*name);
+    // balance_names() lists the strategies in the order of engine::balance_strategy (the config
+    // layer reads engine types but does not link the engine).
+    auto index =
+        std::find(balance_names().begin(), balance_names().end(), *name) - balance_names().begin();
+    stage.balance = static_cast<engine::balance_strategy>(index);
     if (stage.balance == engine::balance_strategy::shared) return;
     if (stage.min_workers > 0)
         in.error(n.where, owner + ": balance: " + *name +

@@ -66,12 +66,15 @@ size_t stage_queue::pop_own(consumer& c, item* out, size_t max, int64_t timeout_
     if (taken <= 0) return 0;  // timed out
     auto permits = static_cast<size_t>(taken);
     size_t got = 0;
-    // As the shared pop: a permit guarantees an item, except the flood given out at close. One
-    // consumer per lane, so once closed the lane is drained when its count is what this holds.
+    // As the shared pop: a permit guarantees an item, except the flood given out at close. Once
+    // closed, the lane is drained when its count is what this consumer holds, or when a pass
+    // found nothing more (should two consumers ever share a lane, neither waits for the other).
     while (got < permits) {
-        got += l.queue.try_dequeue_bulk(c.tokens_[c.own_], out + got, permits - got);
+        size_t found = l.queue.try_dequeue_bulk(c.tokens_[c.own_], out + got, permits - got);
+        got += found;
         if (got < permits && closed_.load(std::memory_order_acquire) &&
-            l.pending.load(std::memory_order_acquire) <= static_cast<int64_t>(got))
+            (l.pending.load(std::memory_order_acquire) <= static_cast<int64_t>(got) ||
+             (found == 0 && got > 0)))
             break;
     }
     if (got == 0) return 0;

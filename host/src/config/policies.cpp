@@ -598,8 +598,8 @@ const std::vector<std::string>& priority_keys() {
 }
 
 const std::vector<std::string>& balance_names() {
-    static const std::vector<std::string> names{"shared", "round_robin", "least_loaded", "key",
-                                                "steal"};
+    static const std::vector<std::string> names(engine::balance_names.begin(),
+                                                engine::balance_names.end());
     return names;
 }
 

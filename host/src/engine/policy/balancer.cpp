@@ -1,25 +1,10 @@
 #include "engine/policy/balancer.h"
 
 #include <algorithm>
-#include <array>
 
 #include "engine/item.h"
 
 namespace wprun::engine {
-namespace {
-
-constexpr std::array<std::string_view, 5> names{"shared", "round_robin", "least_loaded", "key",
-                                                "steal"};
-
-}  // namespace
-
-std::string_view balance_name(balance_strategy s) noexcept { return names[static_cast<size_t>(s)]; }
-
-std::optional<balance_strategy> parse_balance(std::string_view text) noexcept {
-    for (size_t i = 0; i < names.size(); ++i)
-        if (names[i] == text) return static_cast<balance_strategy>(i);
-    return std::nullopt;
-}
 
 balancer::balancer(balance_strategy strategy, unsigned lanes) noexcept
     : strategy_(strategy), lanes_(std::max(lanes, 1u)) {}

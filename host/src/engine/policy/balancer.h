@@ -13,6 +13,7 @@
 // keeps its own `cursor`.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,10 +25,22 @@ struct item;
 
 enum class balance_strategy : uint8_t { shared, round_robin, least_loaded, key, steal };
 
-/// The strategy's name as written in a pipeline file ("round_robin").
-std::string_view balance_name(balance_strategy s) noexcept;
+/// The strategies' names as written in a pipeline file, in the order of balance_strategy.
+inline constexpr std::array<std::string_view, 5> balance_names{"shared", "round_robin",
+                                                               "least_loaded", "key", "steal"};
+
+/// The strategy's name as written in a pipeline file ("round_robin"). Header-only, like
+/// `parse_balance`, so that the config layer can name strategies without linking the engine.
+constexpr std::string_view balance_name(balance_strategy s) noexcept {
+    return balance_names[static_cast<size_t>(s)];
+}
+
 /// The strategy named `text`, or nullopt.
-std::optional<balance_strategy> parse_balance(std::string_view text) noexcept;
+constexpr std::optional<balance_strategy> parse_balance(std::string_view text) noexcept {
+    for (size_t i = 0; i < balance_names.size(); ++i)
+        if (balance_names[i] == text) return static_cast<balance_strategy>(i);
+    return std::nullopt;
+}
 
 class balancer {
 public:

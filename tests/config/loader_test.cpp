@@ -215,7 +215,7 @@ TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {
     EXPECT_EQ(first(r),
               "p.yaml:5:5: error: unknown key 'wrokers' in stage 's'; did you mean 'workers'? "
               "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch, priority)");
+              "circuit_breaker, timeout, on_error, max_errors, batch, priority, balance)");
 }
 
 TEST(LoadPipeline, ReportsMissingTopLevelKeysAtTheDocument) {

@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 #include <concurrentqueue/concurrentqueue.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -57,8 +58,34 @@ void BM_StageQueue(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * items_per_run));
 }
 
+// The same handoff through worker lanes (`balance:`), one lane, one consumer: the cost of dealing
+// (a balancer call and a move into the lane's buffer per item) over BM_StageQueue. Arg: the
+// strategy (1 round_robin, 2 least_loaded, 3 key, 4 steal).
+void BM_StageQueueLanes(benchmark::State& state) {
+    constexpr size_t batch = 256;
+    wprun::engine::lane_config lanes;
+    lanes.balance = static_cast<wprun::engine::balance_strategy>(state.range(0));
+    for (auto _ : state) {
+        wprun::engine::stage_queue q(4096, 0, 1, lanes);
+        std::thread producer([&] {
+            wprun::engine::stage_queue::producer p(q);
+            std::vector<item> buf(batch);
+            for (size_t sent = 0; sent < items_per_run; sent += batch) p.push(buf.data(), batch);
+            q.producer_done();
+        });
+        wprun::engine::stage_queue::consumer c(q, 0);
+        std::vector<item> out(batch);
+        while (c.pop(out.data(), batch) > 0) {
+        }
+        producer.join();
+    }
+    state.SetLabel(std::string(wprun::engine::balance_name(lanes.balance)));
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * items_per_run));
+}
+
 BENCHMARK(BM_RawBulkQueue)->Arg(1)->Arg(64)->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StageQueue)->Arg(1)->Arg(64)->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StageQueueLanes)->DenseRange(1, 4)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -72,6 +72,24 @@ TEST(ReportJson, PerWorkerCountsAndLatencyBucketsSumToTheStageTotals) {
               s.at("latency").at("p99_ns").get<int64_t>());
 }
 
+TEST(ReportJson, BalanceGivesTheStrategyTheSpreadOfPerWorkerCountsAndSteals) {
+    const json& shared = report().at("stages").at(0).at("balance");
+    EXPECT_EQ(shared.at("strategy"), "shared");
+    EXPECT_EQ(shared.at("steals"), 0);
+    engine::stage_report s;
+    s.balance = "steal";
+    s.per_worker_in = {10, 20, 30};
+    s.steals = 7;
+    json b = stage_json(s, 1.0).at("balance");
+    EXPECT_EQ(b.at("strategy"), "steal");
+    EXPECT_EQ(b.at("min"), 10);
+    EXPECT_EQ(b.at("max"), 30);
+    EXPECT_DOUBLE_EQ(b.at("mean").get<double>(), 20.0);
+    EXPECT_NEAR(b.at("stddev").get<double>(), 8.165, 0.001);  // population: sqrt(200 / 3)
+    EXPECT_NEAR(b.at("cv").get<double>(), 0.408, 0.001);
+    EXPECT_EQ(b.at("steals"), 7);
+}
+
 TEST(ReportJson, KeepsTheFirstHundredFailures) {
     const json& f = report().at("failures");
     EXPECT_EQ(f.at("seen"), 286);

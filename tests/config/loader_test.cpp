@@ -114,6 +114,24 @@ TEST(LoadPipeline, ReadsTheExpectBlock) {
     EXPECT_EQ(r.spec.expect->exit, 0);
 }
 
+TEST(LoadPipeline, ReadsKeyOrderInTheExpectBlock) {
+    auto r = load(with_stage("") + "expect: {key_order: true}\n");
+    ASSERT_FALSE(r.diags.has_errors()) << first(r);
+    ASSERT_TRUE(r.spec.expect);
+    EXPECT_TRUE(r.spec.expect->key_order);
+    EXPECT_FALSE(load(valid).spec.expect->key_order);
+}
+
+TEST(LoadPipeline, ReadsBalanceAndRefusesItWithDynamicWorkersAtItsLocation) {
+    auto ok = load(with_stage("    workers: 3\n    balance: key\n"));
+    ASSERT_FALSE(ok.diags.has_errors()) << first(ok);
+    EXPECT_EQ(ok.spec.stages.at(0).balance, engine::balance_strategy::key);
+    auto bad = load(with_stage("    workers: {min: 1, max: 4}\n    balance: steal\n"));
+    EXPECT_EQ(first(bad),
+              "p.yaml:6:14: error: stage 's': balance: steal needs a fixed worker count (a lane "
+              "per worker), not workers: {min, max}; use workers: N, or balance: shared");
+}
+
 TEST(LoadPipeline, DefaultsTheNameToTheFileStem) {
     auto r = load_pipeline_text(with_stage(""), "dir/hash-lines.yaml", "/base", {});
     EXPECT_EQ(r.spec.name, "hash-lines");
@@ -197,7 +215,7 @@ TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {
     EXPECT_EQ(first(r),
               "p.yaml:5:5: error: unknown key 'wrokers' in stage 's'; did you mean 'workers'? "
               "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch, priority)");
+              "circuit_breaker, timeout, on_error, max_errors, batch, priority, balance)");
 }
 
 TEST(LoadPipeline, ReportsMissingTopLevelKeysAtTheDocument) {

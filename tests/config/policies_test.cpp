@@ -214,6 +214,46 @@ TEST(StagePolicies, RejectsANegativeOrTooLongAging) {
     EXPECT_TRUE(read_stage("priority: {levels: 2, aging: 2h}\n").diags.has_errors());
 }
 
+TEST(StagePolicies, ReadsEveryBalanceStrategy) {
+    for (auto name : {"shared", "round_robin", "least_loaded", "key", "steal"}) {
+        auto r = read_stage("balance: " + std::string(name) + "\n");
+        ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
+        EXPECT_EQ(engine::balance_name(r.stage.balance), name);
+        EXPECT_EQ(r.stage.balance_where.str(), "p.yaml:1:10");
+    }
+    EXPECT_EQ(read_stage("name: api\n").stage.balance, engine::balance_strategy::shared);
+}
+
+TEST(StagePolicies, RejectsAnUnknownBalanceWithASuggestion) {
+    auto r = read_stage("balance: round-robin\n");
+    EXPECT_EQ(first(r.diags),
+              "p.yaml:1:10: error: stage 'api': balance must be one of shared, round_robin, "
+              "least_loaded, key, steal, got 'round-robin'; did you mean 'round_robin'?");
+}
+
+TEST(StagePolicies, RejectsWorkerLanesWithDynamicWorkers) {
+    stage_read r;
+    auto root = parse_yaml("workers: {min: 1, max: 4}\nbalance: key\n", "p.yaml", r.diags);
+    ASSERT_TRUE(root);
+    read_worker_range(*root->find("workers"), "stage 'api'", r.stage, r.diags);
+    read_stage_policies(*root, "stage 'api'", {}, r.stage, r.diags);
+    EXPECT_EQ(first(r.diags),
+              "p.yaml:2:10: error: stage 'api': balance: key needs a fixed worker count (a lane "
+              "per worker), not workers: {min, max}; use workers: N, or balance: shared");
+}
+
+TEST(StagePolicies, RejectsWorkerLanesWithPriority) {
+    auto r = read_stage("priority: {levels: 2}\nbalance: steal\n");
+    EXPECT_EQ(first(r.diags),
+              "p.yaml:2:10: error: stage 'api': balance: steal cannot be combined with priority "
+              "(both split the input queue); use one of them");
+}
+
+TEST(StagePolicies, SharedBalanceGoesWithDynamicWorkersAndPriority) {
+    auto r = read_stage("priority: {levels: 2}\nbalance: shared\n");
+    EXPECT_FALSE(r.diags.has_errors()) << first(r.diags);
+}
+
 TEST(StagePolicies, LeavesAbsentPoliciesUnset) {
     auto r = read_stage("name: api\n");
     EXPECT_FALSE(r.diags.has_errors());
@@ -736,7 +776,7 @@ TEST(LoadPolicies, SuggestsAPolicyKeyForAMisspeltStageKey) {
     EXPECT_EQ(first(r.diags),
               "p.yaml:3:29: error: unknown key 'timout' in stage 'a'; did you mean 'timeout'? "
               "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch, priority)");
+              "circuit_breaker, timeout, on_error, max_errors, batch, priority, balance)");
 }
 
 TEST(LoadPolicies, OverridesATimeout) {

@@ -35,6 +35,48 @@ TEST(LinesSource, OneItemPerLine) {
     EXPECT_EQ(read_all(*src), (std::vector<std::string>{"a", "", "ccc", "last"}));
 }
 
+std::vector<std::string> keys_of(engine::source& src) {
+    std::vector<std::string> out;
+    std::vector<engine::item> items(5);
+    while (size_t n = src.read(items.data(), items.size()))
+        for (size_t i = 0; i < n; ++i) out.emplace_back(items[i].key());
+    return out;
+}
+
+TEST(LinesSource, KeyIsTheFirstCaptureGroupOfThePattern) {
+    temp_dir dir;
+    dir.write("in.txt", "ana login\nben buy 3\n\nana logout\n  x\n");
+    auto spec = lines_spec("in.txt");
+    spec.opts.set("key", "^(\\w+) ");
+    auto src = make_lines_source(spec, dir.path());
+    EXPECT_EQ(keys_of(*src), (std::vector<std::string>{"ana", "ben", "", "ana", ""}));
+}
+
+TEST(LinesSource, KeyIsTheWholeMatchWithoutAGroup) {
+    temp_dir dir;
+    dir.write("in.txt", "id=42 a\nid=7\nnone\n");
+    auto spec = lines_spec("in.txt");
+    spec.opts.set("key", "[0-9]+");
+    auto src = make_lines_source(spec, dir.path());
+    EXPECT_EQ(keys_of(*src), (std::vector<std::string>{"42", "7", ""}));
+}
+
+TEST(LinesSource, ABadKeyPatternIsAStartupErrorAtTheOption) {
+    temp_dir dir;
+    dir.write("in.txt", "a\n");
+    auto spec = lines_spec("in.txt");
+    spec.opts.set("key", "(unclosed", location{"pipe.yaml", 5, 9});
+    try {
+        make_lines_source(spec, dir.path());
+        FAIL() << "no error";
+    } catch (const startup_error& e) {
+        EXPECT_NE(std::string(e.what()).find("pipe.yaml:5:9"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("`key` is not a regular expression"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(LinesSource, ReadsALargeFileInBatches) {
     temp_dir dir;
     std::string text;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/report.h"
@@ -85,6 +87,29 @@ std::string compare_output(const fs::path& expected, const fs::path& actual, boo
     return compare_files(expected, actual, sorted);
 }
 
+std::string check_key_order(const fs::path& output) {
+    std::ifstream in(output, std::ios::binary);
+    if (!in) return "the run wrote no output";
+    std::map<std::string, uint64_t, std::less<>> last;  // key -> the seq seen last
+    size_t number = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++number;
+        auto doc = nlohmann::json::parse(line, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object() || !doc.contains("seq") ||
+            !doc["seq"].is_number_unsigned())
+            return fmt::format("line {}: not a JSON object with a seq (use the jsonl sink)",
+                               number);
+        std::string key = doc.value("key", "");
+        auto seq = doc["seq"].get<uint64_t>();
+        auto [it, first] = last.try_emplace(key, seq);
+        if (!first && seq < it->second)
+            return fmt::format("line {}: key '{}': seq {} comes after seq {}", number, shorten(key),
+                               seq, it->second);
+        it->second = seq;
+    }
+    return {};
+}
+
 std::vector<std::string> check_expectations(const engine::expect_spec& expect,
                                             const fs::path& base_dir,
                                             const engine::run_report& report,
@@ -105,6 +130,8 @@ std::vector<std::string> check_expectations(const engine::expect_spec& expect,
     if (!expect.output.empty())
         if (auto d = compare_output(base_dir / expect.output, output, expect.sorted); !d.empty())
             out.push_back("output: " + d);
+    if (expect.key_order)
+        if (auto d = check_key_order(output); !d.empty()) out.push_back("key_order: " + d);
     if (!expect.errors.empty())
         if (auto d = compare_output(base_dir / expect.errors, errors, true); !d.empty())
             out.push_back("errors: " + d);

@@ -21,6 +21,11 @@ std::string compare_output(const std::filesystem::path& expected,
                            const std::filesystem::path& actual,
                            bool sorted);
 
+/// `key_order`: the JSON lines file (`{"seq":N,"key":"...",...}` per line, as the jsonl sink
+/// writes) lists each key's items in non-decreasing seq order (fan-out outputs share a seq); empty
+/// when it does, else the first line that breaks it.
+std::string check_key_order(const std::filesystem::path& output);
+
 /// Every difference between `expect` and the run, one message each; empty when all hold.
 std::vector<std::string> check_expectations(const engine::expect_spec& expect,
                                             const std::filesystem::path& base_dir,

@@ -103,6 +103,8 @@ std::vector<std::string> stage_label(const engine::stage_spec& s) {
     if (s.timeout_ns) lines.push_back("timeout " + format_duration(s.timeout_ns));
     if (s.batch) lines.push_back(batch_line(*s.batch));
     if (s.priority) lines.push_back(priority_line(*s.priority));
+    if (s.balance != engine::balance_strategy::shared)
+        lines.push_back("balance " + std::string(engine::balance_name(s.balance)));
     add_error_lines(s.on_error, lines);
     return lines;
 }

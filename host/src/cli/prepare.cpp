@@ -98,6 +98,7 @@ void add_policies(engine::stage_config& cfg,
     cfg.on_error = stage.on_error;
     cfg.batch = stage.batch;
     cfg.priority = stage.priority;
+    cfg.balance = stage.balance;
 }
 
 engine::stage_config to_stage_config(const engine::stage_spec& stage,

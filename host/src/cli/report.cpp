@@ -85,9 +85,21 @@ void print_levels(std::FILE* out, const engine::stage_report& s) {
     fmt::print(out, "    {}: items by priority level, most urgent first: {}\n", s.name, line);
 }
 
+/// `balance:` other than shared: how evenly the workers shared the items, and steals.
+void print_balance(std::FILE* out, const engine::stage_report& s) {
+    engine::worker_spread w = engine::spread_of(s.per_worker_in);
+    std::string line = fmt::format(
+        "    {}: balance {}: items per worker min {}, max {}, mean {:.1f}, stddev {:.1f} (cv "
+        "{:.2f})",
+        s.name, s.balance, w.min, w.max, w.mean, w.stddev, w.cv());
+    if (s.balance == "steal") line += fmt::format("; {} item(s) stolen", s.steals);
+    fmt::print(out, "{}\n", line);
+}
+
 /// Policy lines under a stage's row, only for what happened.
 void print_policies(std::FILE* out, const engine::stage_report& s) {
     print_scaling(out, s);
+    if (s.balance != "shared") print_balance(out, s);
     if (s.per_level_in.size() > 1) print_levels(out, s);
     if (s.counts.batches)
         fmt::print(out, "    {}: {} batch(es) of {:.1f} items on average\n", s.name,

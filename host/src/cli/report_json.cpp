@@ -100,6 +100,12 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
     return fmt::format("{}.{:03}Z", text, ms % 1000);
 }
 
+json balance_json(const engine::stage_report& s) {
+    engine::worker_spread w = engine::spread_of(s.per_worker_in);
+    return {{"strategy", s.balance}, {"min", w.min}, {"max", w.max},      {"mean", w.mean},
+            {"stddev", w.stddev},    {"cv", w.cv()}, {"steals", s.steals}};
+}
+
 json stage_json(const engine::stage_report& s, double wall_seconds) {
     return {
         {"name", s.name},
@@ -110,6 +116,7 @@ json stage_json(const engine::stage_report& s, double wall_seconds) {
         {"latency", latency_json(s.latency)},
         {"queue", {{"capacity", s.queue_capacity}, {"high_water", s.queue_high_water}}},
         {"per_worker_in", s.per_worker_in},
+        {"balance", balance_json(s)},
         {"scaling", scaling_json(s)},
         {"breaker", breaker_json(s)},
         {"limiter", {{"waits", s.limiter_waits}, {"waited_seconds", s.limiter_waited_seconds}}}};

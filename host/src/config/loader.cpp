@@ -277,6 +277,8 @@ private:
             read_text_if(n, "errors", "expect errors", expect.errors);
             if (const node* s = n.find("sorted"))
                 expect.sorted = boolean(*s, "expect sorted").value_or(false);
+            if (const node* k = n.find("key_order"))
+                expect.key_order = boolean(*k, "expect key_order").value_or(false);
             if (const node* l = n.find("ledger")) read_ledger(*l, expect);
             if (const node* e = n.find("exit")) read_exit(*e, expect);
             if (const node* st = n.find("stopped")) read_stopped(*st, expect);
@@ -386,8 +388,9 @@ const std::vector<std::string>& top_level_keys() {
 
 const std::vector<std::string>& stage_keys() {
     static const std::vector<std::string> keys{
-        "name",       "processor",       "plugin",  "workers",  "queue",      "config", "retry",
-        "rate_limit", "circuit_breaker", "timeout", "on_error", "max_errors", "batch",  "priority"};
+        "name",     "processor",  "plugin",     "workers",         "queue",
+        "config",   "retry",      "rate_limit", "circuit_breaker", "timeout",
+        "on_error", "max_errors", "batch",      "priority",        "balance"};
     return keys;
 }
 
@@ -397,7 +400,7 @@ const std::vector<std::string>& queue_keys() {
 }
 
 const std::vector<std::string>& expect_keys() {
-    static const std::vector<std::string> keys{"output", "sorted", "errors",
+    static const std::vector<std::string> keys{"output", "sorted", "key_order", "errors",
                                                "ledger", "exit",   "stopped"};
     return keys;
 }

@@ -418,6 +418,33 @@ std::optional<engine::priority_spec> read_priority(value_reader& in,
     return p;
 }
 
+// ---- balance --------------------------------------------------------------------------------
+
+/// `balance: shared | round_robin | least_loaded | key | steal`. The worker lanes need a fixed
+/// worker count (a lane per worker) and do not combine with priority lanes.
+void read_balance(value_reader& in,
+                  const node& n,
+                  const std::string& owner,
+                  engine::stage_spec& stage) {
+    stage.balance_where = n.where;
+    auto name = in.choice(n, {owner, "balance"}, balance_names());
+    if (!name) return;
+    // balance_names() lists the strategies in the order of engine::balance_strategy (the config
+    // layer reads engine types but does not link the engine).
+    auto index =
+        std::find(balance_names().begin(), balance_names().end(), *name) - balance_names().begin();
+    stage.balance = static_cast<engine::balance_strategy>(index);
+    if (stage.balance == engine::balance_strategy::shared) return;
+    if (stage.min_workers > 0)
+        in.error(n.where, owner + ": balance: " + *name +
+                              " needs a fixed worker count (a lane per worker), not workers: "
+                              "{min, max}; use workers: N, or balance: shared");
+    if (stage.priority)
+        in.error(n.where, owner + ": balance: " + *name +
+                              " cannot be combined with priority (both split the input queue); "
+                              "use one of them");
+}
+
 // ---- on_error, max_errors ------------------------------------------------------------------
 
 /// `max_errors: N` (0: the first failure stops the run, as `on_error: stop`) or `"P%"`.
@@ -499,6 +526,7 @@ void read_stage_policies(const node& stage_map,
     if (const node* n = stage_map.find("batch")) stage.batch = read_batch(in, *n, {owner, "batch"});
     if (const node* n = stage_map.find("priority"))
         stage.priority = read_priority(in, *n, {owner, "priority"});
+    if (const node* n = stage_map.find("balance")) read_balance(in, *n, owner, stage);
 }
 
 void read_worker_range(const node& n,
@@ -567,6 +595,12 @@ const std::vector<std::string>& worker_range_keys() {
 const std::vector<std::string>& priority_keys() {
     static const std::vector<std::string> keys{"levels", "policy", "weights", "aging"};
     return keys;
+}
+
+const std::vector<std::string>& balance_names() {
+    static const std::vector<std::string> names(engine::balance_names.begin(),
+                                                engine::balance_names.end());
+    return names;
 }
 
 const std::vector<std::string>& breaker_keys() {

@@ -1,7 +1,7 @@
 // policies: the stage policy keys and the run-level keys of a pipeline file.
 //
 // Stage keys: `retry`, `rate_limit`, `circuit_breaker`, `timeout`, `on_error`, `max_errors`,
-// `batch`, `priority`;
+// `batch`, `priority`, `balance`;
 // top-level keys: `deadline`, `limiters`. The loader calls `read_run_policies` on the file's
 // root before it reads the stages (a stage's `rate_limit: NAME` names a top-level limiter), then
 // `read_stage_policies` on each stage's map. Every problem goes to `diags` at the value's
@@ -60,6 +60,8 @@ const std::vector<std::string>& breaker_keys();
 const std::vector<std::string>& batch_keys();
 const std::vector<std::string>& worker_range_keys();
 const std::vector<std::string>& priority_keys();
+/// The values of a stage's `balance` key, in documentation order.
+const std::vector<std::string>& balance_names();
 
 inline constexpr unsigned max_retry_attempts = 1000;
 inline constexpr double max_backoff_multiplier = 100;

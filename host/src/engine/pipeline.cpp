@@ -18,6 +18,11 @@ void bump(std::atomic<uint64_t>& c, uint64_t n = 1) noexcept {
 
 lane_config lanes_of(const stage_config& cfg) {
     lane_config lanes;
+    if (cfg.balance != balance_strategy::shared) {  // one lane per worker (fixed pools only)
+        lanes.balance = cfg.balance;
+        lanes.workers = std::max(1u, cfg.workers);
+        return lanes;
+    }
     if (!cfg.priority) return lanes;
     lanes.levels = cfg.priority->levels;
     if (cfg.priority->weighted) {

@@ -6,6 +6,8 @@
 // `pipeline::run` checks this at the end of every run. Plain data.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -73,7 +75,31 @@ struct stage_report {
     double limiter_waited_seconds = 0;
     std::vector<scale_event> scaling;  ///< dynamic workers only, in order
     unsigned max_workers_seen = 0;
+    std::string balance = "shared";  ///< how items reach the workers (`balance:`)
+    uint64_t steals = 0;             ///< balance: steal: items taken from another worker's lane
 };
+
+/// How evenly a stage's workers shared its items (from `per_worker_in`).
+struct worker_spread {
+    uint64_t min = 0, max = 0;
+    double mean = 0, stddev = 0;  ///< population standard deviation
+    /// stddev / mean (coefficient of variation): 0 is perfectly even; 0 with no items.
+    double cv() const noexcept { return mean > 0 ? stddev / mean : 0; }
+};
+
+inline worker_spread spread_of(const std::vector<uint64_t>& per_worker) {
+    worker_spread s;
+    if (per_worker.empty()) return s;
+    s.min = *std::min_element(per_worker.begin(), per_worker.end());
+    s.max = *std::max_element(per_worker.begin(), per_worker.end());
+    double sum = 0, squares = 0;
+    for (uint64_t v : per_worker) sum += static_cast<double>(v);
+    s.mean = sum / static_cast<double>(per_worker.size());
+    for (uint64_t v : per_worker)
+        squares += (static_cast<double>(v) - s.mean) * (static_cast<double>(v) - s.mean);
+    s.stddev = std::sqrt(squares / static_cast<double>(per_worker.size()));
+    return s;
+}
 
 enum class stop_reason { none, interrupted, cancelled, fatal, deadline, error, error_limit };
 

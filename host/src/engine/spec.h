@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "detail/error.h"
+#include "engine/policy/balancer.h"
 
 namespace wprun::engine {
 
@@ -178,17 +179,20 @@ struct stage_spec {
     error_policy_spec on_error;
     std::optional<batch_spec> batch;
     std::optional<priority_spec> priority;
+    balance_strategy balance = balance_strategy::shared;  ///< how items reach the workers
     location where;
     location processor_where;
+    location balance_where;  ///< of the `balance` value (the stage's when not set)
     location workers_where;  ///< of the `workers` value (the stage's when not set)
     location timeout_where;  ///< of the `timeout` value (the stage's when not set)
 };
 
 /// What `wprun test` checks after running the pipeline.
 struct expect_spec {
-    std::string output;   ///< file (or folder, for the files sink) the output must equal
-    bool sorted = false;  ///< compare line sets instead of exact order (unordered sinks)
-    std::string errors;   ///< optional: file the error output's JSON lines must equal
+    std::string output;      ///< file (or folder, for the files sink) the output must equal
+    bool sorted = false;     ///< compare line sets instead of exact order (unordered sinks)
+    bool key_order = false;  ///< the output's JSON lines list each key's seqs in increasing order
+    std::string errors;      ///< optional: file the error output's JSON lines must equal
     std::optional<uint64_t> read, written, filtered, failed, cancelled;
     std::optional<int> exit;  ///< expected exit code (default: 0, or 1 when failed > 0)
     std::string stopped;      ///< how the run must end: "" (any), none, deadline, error_limit, ...

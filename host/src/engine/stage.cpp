@@ -83,6 +83,11 @@ stage::stage(stage_config cfg, uint16_t index)
       clock_(cfg_.time ? *cfg_.time : system_clock()),
       budget_(cfg_.on_error),
       scaler_(cfg_.scale_up_after_ns) {
+    if (cfg_.balance != balance_strategy::shared && (dynamic() || cfg_.priority))
+        throw startup_error(exit_code::usage, cfg_.where,
+                            "stage '" + cfg_.name +
+                                "': balance: " + std::string(balance_name(cfg_.balance)) +
+                                " needs a fixed worker count and no priority");
     if (cfg_.retry) retry_.emplace(*cfg_.retry);
     if (cfg_.breaker) breaker_ = std::make_unique<circuit_breaker>(*cfg_.breaker, clock_);
     context_.name = cfg_.name;
@@ -195,7 +200,7 @@ bool stage::create_worker_state(worker& w) {
 
 void stage::work(worker& w) {
     create_worker_state(w);
-    stage_queue::consumer in(*in_);
+    stage_queue::consumer in(*in_, w.index);  // with worker lanes, lane w.index
     stage_queue::producer out(*out_);
     if (cfg_.batch)
         work_batched(w, in, out);
@@ -585,6 +590,8 @@ stage_report stage::report() const {
         r.queue_depth = in_->size_approx();
         r.per_level_in = in_->taken_per_level();
         r.per_level_max_wait_ns = in_->longest_wait_per_level();
+        r.balance = std::string(balance_name(in_->balance()));
+        r.steals = in_->stolen();
     }
     return r;
 }

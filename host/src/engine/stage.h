@@ -65,6 +65,8 @@ struct stage_config {
     error_policy_spec on_error;
     std::optional<batch_spec> batch;        ///< group items before calling the processor
     std::optional<priority_spec> priority;  ///< priority lanes in the input queue
+    /// Worker lanes in the input queue (`shared`: none); fixed `workers` only, no priority.
+    balance_strategy balance = balance_strategy::shared;
     clock* time = nullptr;  ///< nullptr: the system clock (tests inject a manual one)
     location where;
 };

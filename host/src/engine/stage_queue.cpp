@@ -37,6 +37,11 @@ stage_queue::stage_queue(size_t max_items,
       producers_(producers),
       max_items_(std::max<size_t>(max_items, 1)),
       max_bytes_(max_bytes == 0 ? INT64_MAX : static_cast<int64_t>(max_bytes)) {
+    if (lanes.balance != balance_strategy::shared) {
+        make_worker_lanes(lanes);
+        if (producers == 0) close();
+        return;
+    }
     unsigned levels = std::max(lanes.levels, 1u);
     // The lanes share the item bound: each starts with its share of it and grows if needed.
     for (unsigned i = 0; i < levels; ++i)
@@ -59,6 +64,16 @@ void stage_queue::push(producer& p, item* items, size_t n) {
         int64_t bytes = payload_bytes(items, k);
         wait_for_bytes(bytes);
         bytes_.fetch_add(bytes, std::memory_order_relaxed);
+        if (balancer_) {
+            // Counted first: an own-lane consumer may take (and subtract) them at once.
+            note_high_water(pending_.fetch_add(static_cast<int64_t>(k), std::memory_order_acq_rel) +
+                            static_cast<int64_t>(k));
+            push_balanced(p, items, k);
+            if (!own_lanes_) ready_.signal(static_cast<ssize_t>(k));
+            items += k;
+            n -= k;
+            continue;
+        }
         if (lanes_.size() == 1)
             lanes_[0]->queue.enqueue_bulk(p.tokens_[0], std::make_move_iterator(items), k);
         else
@@ -72,11 +87,14 @@ void stage_queue::push(producer& p, item* items, size_t n) {
 }
 
 size_t stage_queue::pop(consumer& c, item* out, size_t max, int64_t timeout_us) {
+    if (own_lanes_) return pop_own(c, out, max, timeout_us);
     ssize_t taken = ready_.waitMany(static_cast<ssize_t>(max), timeout_us);
     if (taken <= 0) return 0;  // timed out
     auto permits = static_cast<size_t>(taken);
     size_t got = 0;
-    if (lanes_.size() > 1) {
+    if (balancer_) {
+        got = take_stealing(c, out, permits);
+    } else if (lanes_.size() > 1) {
         got = take_lanes(c, out, permits);
     } else {
         // A permit guarantees an item, except the flood of permits given out at close; the loop
@@ -198,7 +216,7 @@ size_t stage_queue::take_from(consumer& c, unsigned level, item* out, size_t max
 
 std::vector<uint64_t> stage_queue::taken_per_level() const {
     std::vector<uint64_t> counts;
-    if (lanes_.size() > 1)
+    if (lanes_.size() > 1 && !balancer_)
         for (const auto& l : lanes_) counts.push_back(l->taken.load(std::memory_order_relaxed));
     return counts;
 }
@@ -254,6 +272,8 @@ void stage_queue::producer_done() {
 void stage_queue::close() {
     closed_.store(true, std::memory_order_release);
     ready_.signal(closed_permits);
+    if (own_lanes_)
+        for (auto& l : lanes_) l->ready->signal(closed_permits);
 }
 
 }  // namespace wprun::engine

@@ -15,6 +15,17 @@
 // before any other, so no item starves. With one level (the default) there is one lane and the
 // push and pop paths are the plain ones: no per-item work.
 //
+// Worker lanes (`lane_config::balance`, a stage's `balance:` other than `shared`): one moodycamel
+// queue per worker, behind the same two bounds, so memory stays bounded by the stage's `queue:`
+// and a full queue still blocks the producer. The producer asks a `balancer` for each item's
+// lane and moves each lane's items in with one bulk enqueue (stage_queue_balance.cpp). Worker i
+// pops only lane i, waiting on that lane's own semaphore (round_robin, least_loaded, key: FIFO
+// per lane per producer, so per-key order holds); with `steal` workers share the `ready_`
+// semaphore as with priority lanes, take from their own lane first and else from the busiest
+// one. Why lanes in the queue and not a dispatching thread in the stage: no extra hop or thread,
+// the producer already holds the batch (bulk stays bulk), and the existing bounds, close and
+// drain logic cover the lanes unchanged.
+//
 // Thread-safety: every member function may be called from any thread. Each thread that pushes
 // or pops should keep its own `producer` / `consumer` handle (moodycamel tokens).
 #pragma once
@@ -28,9 +39,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "engine/item.h"
+#include "engine/policy/balancer.h"
 #include "engine/policy/clock.h"
 
 namespace wprun::engine {
@@ -42,6 +55,10 @@ struct lane_config {
                                     ///< empty = strict
     int64_t aging_ns = 0;           ///< serve a lane whose oldest item waited this long; 0 = off
     clock* time = nullptr;          ///< for aging; nullptr = the system clock
+    /// Worker lanes instead of priority lanes: one per worker (`workers`), fed by a balancer.
+    /// `shared` (the default): no worker lanes. Not combined with levels > 1.
+    balance_strategy balance = balance_strategy::shared;
+    unsigned workers = 1;
 };
 
 class stage_queue {
@@ -59,20 +76,33 @@ public:
         explicit producer(stage_queue& q) : q_(q) {
             tokens_.reserve(q.lanes_.size());
             for (auto& l : q.lanes_) tokens_.emplace_back(l->queue);
+            if (q.balancer_) deal_ = std::make_unique<dealing>(q);
         }
         /// Moves `n` items in, blocking while the queue is full.
         void push(item* items, size_t n) { q_.push(*this, items, n); }
 
     private:
         friend class stage_queue;
+        /// Worker lanes: the producer's own turn and reused buffers (no allocation per push).
+        struct dealing {
+            explicit dealing(stage_queue& q);
+            balancer::cursor turn;
+            std::vector<uint16_t> picks;           // lane of each item of a push
+            std::vector<int64_t> loads;            // least_loaded: backlog per lane
+            std::vector<std::vector<item>> lanes;  // the items of a push, by lane
+        };
         stage_queue& q_;
         std::vector<moodycamel::ProducerToken> tokens_;  // one per lane
+        std::unique_ptr<dealing> deal_;                  // worker lanes only
     };
 
     /// A popping thread's handle.
     class consumer {
     public:
-        explicit consumer(stage_queue& q) : q_(q) {
+        /// `worker`: with worker lanes, the lane this consumer owns (its worker's index).
+        explicit consumer(stage_queue& q, unsigned worker = 0) : q_(q) {
+            own_ = q.balancer_ ? worker % static_cast<unsigned>(q.lanes_.size()) : 0;
+            if (q.balancer_ && !q.own_lanes_) loads_.resize(q.lanes_.size());
             tokens_.reserve(q.lanes_.size());
             for (auto& l : q.lanes_) tokens_.emplace_back(l->queue);
             lane_ = static_cast<unsigned>(q.lanes_.size() - 1);
@@ -92,6 +122,8 @@ public:
         std::vector<moodycamel::ConsumerToken> tokens_;  // one per lane
         unsigned lane_ = 0;                              // weighted: the lane being served
         size_t credit_ = 0;                              // weighted: items left in its turn
+        unsigned own_ = 0;                               // worker lanes: its own lane
+        std::vector<int64_t> loads_;                     // steal: pending items by lane
     };
 
     /// One producer has finished; when the last one has, the queue closes.
@@ -116,6 +148,12 @@ public:
     std::vector<uint64_t> taken_per_level() const;
     /// The longest wait seen in each lane, in ns, by level (aging only; else empty).
     std::vector<int64_t> longest_wait_per_level() const;
+    /// The strategy that feeds the worker lanes (`shared`: none).
+    balance_strategy balance() const noexcept {
+        return balancer_ ? balancer_->strategy() : balance_strategy::shared;
+    }
+    /// steal: items workers took from lanes other than their own.
+    uint64_t stolen() const noexcept;
 
 private:
     struct lane {
@@ -125,6 +163,10 @@ private:
         std::atomic<uint32_t> oldest_us{0};   // aging: when its oldest waiting item came in
         std::atomic<uint64_t> taken{0};       // lanes > 1 only
         std::atomic<uint32_t> longest_us{0};  // aging: longest wait seen
+        // Worker lanes only:
+        std::atomic<int64_t> in_flight{0};  // least_loaded: items its worker popped last
+        std::atomic<uint64_t> stolen{0};    // steal: items its worker took from other lanes
+        std::unique_ptr<moodycamel::LightweightSemaphore> ready;  // own-lane pops (not steal)
     };
 
     void push(producer& p, item* items, size_t n);
@@ -140,10 +182,20 @@ private:
     void wait_for_bytes(int64_t incoming);
     void note_high_water(int64_t pending) noexcept;
     bool drained(size_t taken) const noexcept;
+    // Worker lanes (stage_queue_balance.cpp).
+    void make_worker_lanes(const lane_config& lanes);
+    void push_balanced(producer& p, item* items, size_t n);
+    size_t pop_own(consumer& c, item* out, size_t max, int64_t timeout_us);
+    size_t take_stealing(consumer& c, item* out, size_t max);
+    size_t steal(consumer& c, item* out, size_t max);
+    size_t take_lane(consumer& c, unsigned lane, item* out, size_t max);
     bool done_taking(size_t got, size_t found) const noexcept;
     void close();
 
-    std::vector<std::unique_ptr<lane>> lanes_;  // by level; one in the common case
+    std::vector<std::unique_ptr<lane>> lanes_;  // by level or by worker; one in the common case
+    std::optional<balancer> balancer_;          // worker lanes only
+    bool own_lanes_ = false;                    // worker lanes, each popped by its worker only
+    std::atomic<unsigned> dealers_{0};          // worker lanes: producers so far (first turns)
     std::vector<unsigned> weights_;             // weighted: by level; empty = strict
     uint32_t aging_us_ = 0;                     // 0 = no aging
     clock* clock_ = nullptr;

@@ -55,7 +55,12 @@ pipeline::pipeline(std::vector<stage_config> stages) {
     for (auto& cfg : stages) stages_.push_back(std::make_unique<stage>(std::move(cfg), index++));
 }
 
-pipeline::~pipeline() = default;
+pipeline::~pipeline() {
+    // A stage with a thread still stuck in its plugin (see stage::join) is left allocated, with
+    // its plugin instance: that thread may come back and touch them. The CLI then quick_exits.
+    for (auto& s : stages_)
+        if (s->stuck_at_exit() > 0) static_cast<void>(s.release());
+}
 
 run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_options& options) {
     state st(options);

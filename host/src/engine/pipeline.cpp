@@ -1,6 +1,7 @@
 #include "engine/pipeline.h"
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
 #include "engine/reorder_window.h"
@@ -58,8 +59,13 @@ pipeline::pipeline(std::vector<stage_config> stages) {
 pipeline::~pipeline() {
     // A stage with a thread still stuck in its plugin (see stage::join) is left allocated, with
     // its plugin instance: that thread may come back and touch them. The CLI then quick_exits.
-    for (auto& s : stages_)
-        if (s->stuck_at_exit() > 0) static_cast<void>(s.release());
+    static std::mutex kept_mutex;
+    static auto* kept = new std::vector<std::unique_ptr<stage>>();  // never freed, on purpose
+    for (auto& s : stages_) {
+        if (s->stuck_at_exit() == 0) continue;
+        std::lock_guard lock(kept_mutex);
+        kept->push_back(std::move(s));
+    }
 }
 
 run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_options& options) {

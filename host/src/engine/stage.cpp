@@ -603,7 +603,7 @@ void stage::finish(worker& w, stage_queue::producer& out) {
     size_t n = workers_.size();
     if (cfg_.def->worker_destroy != nullptr)
         for (size_t i = 0; i < n; ++i)
-            if (workers_[i].state != nullptr && !workers_[i].slot.abandoned())
+            if (!workers_[i].slot.abandoned() && workers_[i].state != nullptr)
                 cfg_.def->worker_destroy(instance_, workers_[i].state);
     out_->producer_done();
 }

@@ -115,6 +115,15 @@ TEST(AdaptiveLimit, LatencyWithinTheThresholdStillGrows) {
     EXPECT_STREQ(c->reason, "steady");
 }
 
+TEST(AdaptiveLimit, TwiceTheAverageIsSlowHoweverNoisyThePast) {
+    manual_clock t;
+    adaptive_limit a(settings(1, 64, 10), t.now_ns());
+    for (int i = 0; i < 20; ++i) busy_window(a, t, (i % 2 ? 5 : 15) * ms);  // deviation ~5ms
+    auto c = busy_window(a, t, static_cast<int64_t>(a.average_ns() * 2.1));
+    ASSERT_TRUE(c);
+    EXPECT_STREQ(c->reason, "latency");
+}
+
 TEST(AdaptiveLimit, StaysWithinMinAndMax) {
     manual_clock t;
     adaptive_limit a(settings(2, 4, 2), t.now_ns());
@@ -151,8 +160,8 @@ TEST(AdaptiveLimit, RelearnsABackendThatSlowsDownAtAnyConcurrency) {
     for (int i = 0; i < 4; ++i) busy_window(a, t, 10 * ms);
     unsigned before = a.limit();
     for (int i = 0; i < 40; ++i) busy_window(a, t, 20 * ms);  // twice as slow, however many
-    EXPECT_GT(a.average_ns(), 15.0 * ms);  // learned at the minimum limit
-    EXPECT_GT(a.limit(), before);          // and grows again
+    EXPECT_GT(a.average_ns(), 15.0 * ms);                     // learned at the minimum limit
+    EXPECT_GT(a.limit(), before);                             // and grows again
 }
 
 TEST(AdaptiveGate, PermitsFollowTheLimit) {

@@ -7,6 +7,7 @@ namespace wprun::engine {
 namespace {
 
 constexpr double min_relative_deviation = 0.05;  // a perfectly steady latency still has slack
+constexpr double max_relative_deviation = 0.5;   // twice the average is slow, however noisy
 
 }  // namespace
 
@@ -37,7 +38,8 @@ std::optional<adaptive_limit::change> adaptive_limit::update(int64_t now_ns) noe
 }
 
 bool adaptive_limit::slow(double mean) const noexcept {
-    double deviation = std::max(deviation_, min_relative_deviation * average_);
+    double deviation = std::clamp(deviation_, min_relative_deviation * average_,
+                                  max_relative_deviation * average_);
     return learned_ && mean > average_ + p_.threshold * deviation;
 }
 

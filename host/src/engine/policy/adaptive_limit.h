@@ -7,7 +7,8 @@
 // long-term average (an EWMA, weight `alpha` for the newest window) and its mean deviation:
 //   - errors in the window                          → limit × decrease (at least min), "errors"
 //   - mean > average + threshold × deviation        → limit × decrease (at least min), "latency"
-//     (the deviation is at least 5% of the average, so a steady latency has some slack)
+//     (the deviation counts as 5% to 50% of the average: a steady latency has some slack, and
+//     with threshold 2, twice the average is slow however noisy the past was)
 //   - otherwise, when every permit was in use       → limit + 1 (at most max), "steady"
 // A decrease is at least 1. A window without a finished call changes nothing. Unlike Vector,
 // the average learns only from windows that were not slow (or were at the minimum limit, where

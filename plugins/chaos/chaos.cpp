@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -103,6 +104,10 @@ public:
             {"stall_every", WPRUN_TYPE_INT, "0", false,
              "seq k-1, 2k-1, .. hang until stopped or stall_max, then REJECT; 0 = off"},
             {"stall_max", WPRUN_TYPE_DURATION, "10s", false, "longest stall"},
+            {"stall_hard", WPRUN_TYPE_BOOL, "false", false,
+             "a stall ignores the deadline and should_stop: a hung call, for stall_max"},
+            {"knee", WPRUN_TYPE_INT, "0", false,
+             "calls at once above which each extra call adds `sleep` to every call; 0 = off"},
         };
     }
 
@@ -118,7 +123,9 @@ public:
           sleep_ns_(non_negative_duration(cfg, "sleep", 0)),
           jitter_ns_(non_negative_duration(cfg, "jitter", 0)),
           stall_every_(non_negative(cfg, "stall_every", 0)),
-          stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)) {
+          stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)),
+          stall_hard_(cfg.get_bool("stall_hard", false)),
+          knee_(non_negative(cfg, "knee", 0)) {
         if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
             throw wprun::config_error("chaos: 'fail_rate' must be in [0, 1]");
     }
@@ -126,7 +133,8 @@ public:
     // The order is part of the contract (see README): fatal, retry, latency, stall, throw, fail.
     result process(const job& j, emitter& out) const {
         if (result r = call_fault(j); !r.is_ok()) return r;
-        if (!sleep_for(latency_ns(j.seq), sleep_slice_ns, out))
+        in_flight guard(calls_);
+        if (!sleep_for(latency_ns(j.seq) + overload_ns(guard.at_once), sleep_slice_ns, out))
             return wprun::reject(
                 "chaos: stopped during injected latency (seq=" + std::to_string(j.seq) + ")");
         if (every(stall_every_, j.seq)) return stall(j, out);
@@ -136,6 +144,19 @@ public:
     }
 
 private:
+    /// Counts the calls in progress (the instance is shared by all workers of the stage).
+    struct in_flight {
+        explicit in_flight(std::atomic<int64_t>& c) : calls(c), at_once(c.fetch_add(1) + 1) {}
+        ~in_flight() { calls.fetch_sub(1); }
+        std::atomic<int64_t>& calls;
+        int64_t at_once;
+    };
+
+    /// Above the knee each call beyond it adds `sleep`: a backend that slows down when overloaded.
+    int64_t overload_ns(int64_t at_once) const noexcept {
+        return knee_ > 0 && at_once > knee_ ? (at_once - knee_) * sleep_ns_ : 0;
+    }
+
     static wprun::status parse_fail_status(const std::string& text) {
         if (text == "reject") return wprun::status::reject;
         if (text == "retry") return wprun::status::retry;
@@ -185,8 +206,13 @@ private:
     }
 
     /// Hangs like a stuck call: until the host says stop, the call's deadline, or stall_max.
+    /// `stall_hard`: like a hung call, for stall_max whatever the host says.
     result stall(const job& j, const emitter& out) const {
         int64_t limit = stall_max_ns_;
+        if (stall_hard_) {
+            std::this_thread::sleep_for(std::chrono::nanoseconds(limit));
+            return wprun::reject("chaos: hung (" + at("stall_every", stall_every_, j.seq) + ")");
+        }
         if (uint64_t deadline = out.deadline_ns())
             limit = std::min(limit, std::max<int64_t>(0, int64_t(deadline) - monotonic_ns()));
         int64_t start = monotonic_ns();
@@ -208,6 +234,9 @@ private:
     int64_t jitter_ns_;
     int64_t stall_every_;
     int64_t stall_max_ns_;
+    bool stall_hard_;
+    int64_t knee_;
+    mutable std::atomic<int64_t> calls_{0};  // the one mutable part: calls in progress (knee)
 };
 
 }  // namespace

@@ -77,6 +77,14 @@ TEST(Graph, StageLabelHasWorkersQueueAndOneLinePerPolicy) {
     EXPECT_EQ(stage_label(spec.stages[1])[2], "workers 1..8");
 }
 
+TEST(Graph, AdaptiveWorkersShowTheirRange) {
+    auto spec = load(
+        "source: {type: range, count: 1}\n"
+        "stages: [{name: s, processor: upper, workers: {adaptive: {max: 16}}}]\n"
+        "sink: {type: \"null\"}\n");
+    EXPECT_EQ(stage_label(spec.stages.at(0))[2], "workers adaptive 1..16");
+}
+
 TEST(Graph, AutoWorkersAndASharedLimiterAreNamed) {
     engine::pipeline_spec spec = load(R"(source: {type: range, count: 3}
 limiters: {api: {rate: 5/s}}

@@ -23,7 +23,7 @@ prepared_pipeline prepare(std::string_view yaml) {
         engine::stage_config& cfg = p.stages.emplace_back();
         cfg.name = s.name;
         cfg.processor = s.processor;
-        cfg.workers = s.workers == 0 ? threads : s.workers;
+        cfg.workers = s.adaptive ? s.adaptive->max : s.workers == 0 ? threads : s.workers;
     }
     return p;
 }
@@ -72,6 +72,7 @@ TEST(Lint, WorkersUpToFourPerCoreAreFine) {
 
 TEST(Lint, ManyWorkersAreFineOnAStageThatWaits) {
     EXPECT_EQ(warnings_of(pipeline("    workers: 64\n    timeout: 1s\n")), "");
+    EXPECT_EQ(warnings_of(pipeline("    workers: {adaptive: {max: 64}}\n")), "");
     EXPECT_EQ(warnings_of(pipeline("    workers: 64\n    rate_limit: {rate: 100/s}\n")), "");
     EXPECT_EQ(warnings_of(pipeline("    workers: 64\n    config: {command: cat}\n",
                                    "{type: \"null\"}", "exec")),

@@ -61,6 +61,28 @@ TEST(ReportJson, EachStageHasCountsLatencyQueueWorkersBreakerAndLimiter) {
     }
 }
 
+TEST(ReportJson, StagesWithoutAdaptiveWorkersHaveNullConcurrencyAndNoStuckWorkers) {
+    for (const json& s : report().at("stages")) {
+        EXPECT_TRUE(s.at("concurrency").is_null());
+        EXPECT_EQ(s.at("stuck_workers"), 0);
+        EXPECT_EQ(s.at("stuck_at_exit"), 0);
+    }
+}
+
+TEST(ReportJson, AdaptiveStagesReportTheirLimitAndStuckWorkers) {
+    run_record r = wprun::testing::recorded_run();
+    engine::stage_report& s = r.report.stages.at(0);
+    s.concurrency = engine::concurrency_report{8, 1, 32};
+    s.scaling.push_back({0.1, 1, 2, "steady"});
+    s.stuck_workers = 2;
+    s.stuck_at_exit = 1;
+    json j = report_json(r).at("stages").at(0);
+    EXPECT_EQ(j.at("concurrency"), json({{"limit", 8}, {"min", 1}, {"max", 32}}));
+    EXPECT_EQ(j.at("scaling").back().at("reason"), "steady");
+    EXPECT_EQ(j.at("stuck_workers"), 2);
+    EXPECT_EQ(j.at("stuck_at_exit"), 1);
+}
+
 TEST(ReportJson, PerWorkerCountsAndLatencyBucketsSumToTheStageTotals) {
     const json& s = report().at("stages").at(0);
     uint64_t workers = 0, calls = 0;

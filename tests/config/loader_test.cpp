@@ -315,13 +315,14 @@ TEST(LoadPipeline, ReadsAWorkerCount) {
 TEST(LoadPipeline, RejectsZeroWorkersWithTheRange) {
     auto r = load(with_stage("    workers: 0\n"));
     EXPECT_EQ(first(r),
-              "p.yaml:5:14: error: stage 's': workers must be an integer from 1 to 4096 or "
-              "'auto', got '0'");
+              "p.yaml:5:14: error: stage 's': workers must be an integer from 1 to 4096, 'auto' "
+              "or 'adaptive', got '0'");
 }
 
 TEST(LoadPipeline, RejectsAbsurdWorkers) {
     auto r = load(with_stage("    workers: 10000000\n"));
-    EXPECT_NE(first(r).find("from 1 to 4096 or 'auto', got '10000000'"), std::string::npos);
+    EXPECT_NE(first(r).find("from 1 to 4096, 'auto' or 'adaptive', got '10000000'"),
+              std::string::npos);
 }
 
 TEST(LoadPipeline, ReadsADynamicWorkerRange) {
@@ -362,6 +363,83 @@ TEST(LoadPipeline, RejectsAWorkerRangeAboveTheLimitAndUnknownKeys) {
     for (const auto& d : r.diags.items()) all += d.str() + "\n";
     EXPECT_NE(all.find("workers.max must be an integer from 1 to 4096"), std::string::npos) << all;
     EXPECT_NE(all.find("did you mean 'idle'?"), std::string::npos) << all;
+}
+
+TEST(LoadPipeline, ReadsWorkersAdaptiveWithDefaults) {
+    auto r = load(with_stage("    workers: adaptive\n"));
+    ASSERT_FALSE(r.diags.has_errors()) << first(r);
+    const auto& s = r.spec.stages[0];
+    ASSERT_TRUE(s.adaptive);
+    EXPECT_EQ(s.adaptive->min, 1u);
+    EXPECT_EQ(s.adaptive->max, 64u);
+    EXPECT_EQ(s.adaptive->initial, 1u);
+    EXPECT_EQ(s.adaptive->window_ns, 100'000'000);
+    EXPECT_EQ(s.min_workers, 0u);  // not a dynamic pool
+}
+
+TEST(LoadPipeline, ReadsAnAdaptiveMap) {
+    auto r =
+        load(with_stage("    workers: {adaptive: {min: 2, max: 16, initial: 4, window: 50ms, "
+                        "threshold: 3, decrease: 0.5}}\n"));
+    ASSERT_FALSE(r.diags.has_errors()) << first(r);
+    const auto& a = *r.spec.stages[0].adaptive;
+    EXPECT_EQ(a.min, 2u);
+    EXPECT_EQ(a.max, 16u);
+    EXPECT_EQ(a.initial, 4u);
+    EXPECT_EQ(a.window_ns, 50'000'000);
+    EXPECT_EQ(a.threshold, 3.0);
+    EXPECT_EQ(a.decrease, 0.5);
+}
+
+TEST(LoadPipeline, RejectsAdaptiveWithPoolKeysBesideIt) {
+    auto r = load(with_stage("    workers: {min: 2, adaptive: {max: 8}}\n"));
+    EXPECT_NE(first(r).find("p.yaml:5:14: error: stage 's': workers: adaptive takes its min and "
+                            "max inside it"),
+              std::string::npos)
+        << first(r);
+}
+
+TEST(LoadPipeline, RejectsAnAdaptiveDecreaseOutsideZeroToOne) {
+    auto r = load(with_stage("    workers: {adaptive: {decrease: 1.5}}\n"));
+    EXPECT_NE(first(r).find("workers.adaptive.decrease must be a number between 0 and 1"),
+              std::string::npos)
+        << first(r);
+}
+
+TEST(LoadPipeline, RejectsAnAdaptiveInitialOutsideMinAndMax) {
+    auto r = load(with_stage("    workers: {adaptive: {min: 2, max: 4, initial: 8}}\n"));
+    EXPECT_NE(first(r).find("needs min <= initial <= max"), std::string::npos) << first(r);
+}
+
+TEST(LoadPipeline, RejectsAdaptiveWorkersWithABatch) {
+    auto r = load(with_stage("    workers: adaptive\n    batch: {items: 10}\n"));
+    EXPECT_EQ(first(r),
+              "p.yaml:5:14: error: stage 's': workers: adaptive cannot be combined with batch: "
+              "(use a fixed or dynamic worker count)");
+}
+
+TEST(LoadPipeline, ReadsReportExpectations) {
+    auto r = load(with_stage("") +
+                  "expect:\n  report:\n    - {stage: s, concurrency_between: [4, 12]}\n"
+                  "    - {stage: s, max_queue_depth: 64, stuck_workers: 1}\n");
+    ASSERT_FALSE(r.diags.has_errors()) << first(r);
+    const auto& checks = r.spec.expect->report;
+    ASSERT_EQ(checks.size(), 2u);
+    EXPECT_EQ(checks[0].stage, "s");
+    EXPECT_EQ(checks[0].concurrency_between, (std::pair<unsigned, unsigned>{4, 12}));
+    EXPECT_EQ(checks[1].max_queue_depth, 64u);
+    EXPECT_EQ(checks[1].stuck_workers, 1u);
+}
+
+TEST(LoadPipeline, RejectsAReportExpectationForAnUnknownStage) {
+    auto r = load(with_stage("") + "expect: {report: {stage: nope, max_queue_depth: 1}}\n");
+    EXPECT_EQ(first(r), "p.yaml:6:26: error: expect report: no stage named 'nope'");
+}
+
+TEST(LoadPipeline, RejectsABadConcurrencyRange) {
+    auto r = load(with_stage("") + "expect: {report: {stage: s, concurrency_between: [9, 2]}}\n");
+    EXPECT_NE(first(r).find("concurrency_between: LOW is above HIGH"), std::string::npos)
+        << first(r);
 }
 
 TEST(LoadPipeline, RejectsAZeroIdle) {
@@ -466,7 +544,8 @@ TEST(LoadPipeline, ReportsAMalformedOverride) {
 TEST(LoadPipeline, ReportsABadOverriddenValueAtSet) {
     auto r = load(valid, {"stages.hash.workers=lots"});
     EXPECT_EQ(first(r),
-              "--set: error: stage 'hash': workers must be an integer from 1 to 4096 or 'auto', "
+              "--set: error: stage 'hash': workers must be an integer from 1 to 4096, 'auto' or "
+              "'adaptive', "
               "got 'lots'");
 }
 

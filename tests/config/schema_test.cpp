@@ -44,6 +44,8 @@ TEST(PipelineSchema, ListsTheLoadersExpectKeys) {
     auto expect = load_schema().at("$defs").at("expect");
     EXPECT_EQ(property_names(expect), sorted(expect_keys()));
     EXPECT_EQ(property_names(expect.at("properties").at("ledger")), sorted(ledger_keys()));
+    EXPECT_EQ(property_names(load_schema().at("$defs").at("report_check")),
+              sorted(report_check_keys()));
 }
 
 TEST(PipelineSchema, ListsTheLoadersQueueKeys) {
@@ -57,6 +59,7 @@ TEST(PipelineSchema, ListsTheLoadersWorkerRangeKeys) {
     const auto& forms = schema.at("$defs").at("stage").at("properties").at("workers").at("anyOf");
     EXPECT_EQ(forms.back().at("$ref"), "#/$defs/worker_range");
     EXPECT_EQ(property_names(schema.at("$defs").at("worker_range")), sorted(worker_range_keys()));
+    EXPECT_EQ(property_names(schema.at("$defs").at("adaptive_workers")), sorted(adaptive_keys()));
 }
 
 TEST(PipelineSchema, ListsTheLoadersRetryKeys) {

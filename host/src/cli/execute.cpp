@@ -1,6 +1,8 @@
 #include "cli/execute.h"
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "engine/pipeline.h"
@@ -39,6 +41,22 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     out.failures = failures.kept();
     out.failures_seen = failures.seen();
     return out;
+}
+
+uint64_t stuck_at_exit(const engine::run_report& report) {
+    uint64_t n = 0;
+    for (const auto& s : report.stages) n += s.stuck_at_exit;
+    return n;
+}
+
+void end_if_stuck(uint64_t stuck, int code) {
+    if (stuck == 0) return;
+    std::fprintf(stderr,
+                 "wprun: warning: %llu worker thread(s) still stuck in a plugin call; exiting "
+                 "without waiting for them (outputs and reports are complete)\n",
+                 static_cast<unsigned long long>(stuck));
+    std::fflush(nullptr);
+    std::quick_exit(code);
 }
 
 exit_code exit_code_for(const engine::run_report& report, int signal) {

@@ -38,4 +38,12 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings);
 /// balance).
 exit_code exit_code_for(const engine::run_report& report, int signal = 0);
 
+/// Worker threads left stuck in a plugin call at the end of the run (`stuck_at_exit`, all stages).
+uint64_t stuck_at_exit(const engine::run_report& report);
+
+/// Ends the process with `code` when threads are still stuck in plugin calls: after flushing
+/// stdio, std::quick_exit, so that no destructor unloads a plugin or frees what such a thread may
+/// still touch. Returns (and does nothing) when there are none.
+void end_if_stuck(uint64_t stuck, int code);
+
 }  // namespace wprun::cli

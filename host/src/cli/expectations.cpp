@@ -78,6 +78,34 @@ void check_count(std::vector<std::string>& out,
         out.push_back(fmt::format("ledger {}: expected {}, got {}", what, *want, got));
 }
 
+const engine::stage_report* find_stage(const engine::run_report& r, const std::string& name) {
+    for (const auto& s : r.stages)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+/// `expect: report:` — one stage's report within the given bounds.
+void check_stage(std::vector<std::string>& out,
+                 const engine::stage_expect& want,
+                 const engine::run_report& report) {
+    const engine::stage_report* s = find_stage(report, want.stage);
+    std::string where = "report " + want.stage + ": ";
+    if (s == nullptr) return out.push_back(where + "no such stage in the run");
+    if (auto b = want.concurrency_between) {
+        if (!s->concurrency)
+            out.push_back(where + "concurrency_between: the stage has no adaptive limit");
+        else if (s->concurrency->limit < b->first || s->concurrency->limit > b->second)
+            out.push_back(fmt::format("{}concurrency: expected a final limit in [{}, {}], got {}",
+                                      where, b->first, b->second, s->concurrency->limit));
+    }
+    if (want.max_queue_depth && s->queue_high_water > *want.max_queue_depth)
+        out.push_back(fmt::format("{}queue depth: expected at most {}, got {}", where,
+                                  *want.max_queue_depth, s->queue_high_water));
+    if (want.stuck_workers && s->stuck_workers != *want.stuck_workers)
+        out.push_back(fmt::format("{}stuck workers: expected {}, got {}", where,
+                                  *want.stuck_workers, s->stuck_workers));
+}
+
 }  // namespace
 
 std::string compare_output(const fs::path& expected, const fs::path& actual, bool sorted) {
@@ -137,6 +165,7 @@ std::vector<std::string> check_expectations(const engine::expect_spec& expect,
             out.push_back("errors: " + d);
     if (!expect.stopped.empty() && expect.stopped != stop_name(report.stopped))
         out.push_back("stopped: expected " + expect.stopped + ", got " + stop_name(report.stopped));
+    for (const auto& want : expect.report) check_stage(out, want, report);
     if (!l.balanced()) out.push_back("the ledger does not balance");
     return out;
 }

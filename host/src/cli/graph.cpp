@@ -12,6 +12,7 @@ using config::format_duration;
 using config::format_size;
 
 std::string workers_line(const engine::stage_spec& s) {
+    if (s.adaptive) return fmt::format("workers adaptive {}..{}", s.adaptive->min, s.adaptive->max);
     if (s.min_workers > 0) {
         std::string max = s.max_workers ? std::to_string(s.max_workers) : "auto";
         return fmt::format("workers {}..{}", s.min_workers, max);

@@ -21,8 +21,9 @@ std::string rate_text(double per_s) {
     return fmt::format("{:g}/m", per_s * 60);
 }
 
+/// Adaptive stages count too: their threads wait on the AIMD limit, which measures the latency.
 bool looks_io_bound(const engine::stage_spec& stage) {
-    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec";
+    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec" || stage.adaptive;
 }
 
 void check_workers(const engine::stage_spec& stage,

@@ -116,6 +116,10 @@ engine::stage_config to_stage_config(const engine::stage_spec& stage,
         cfg.scale_up_after_ns = stage.scale_up_after_ns;
         cfg.idle_ns = stage.idle_ns;
     }
+    if (stage.adaptive) {  // `max` threads; the AIMD limit gates how many process at once
+        cfg.adaptive = stage.adaptive;
+        cfg.workers = stage.adaptive->max;
+    }
     cfg.queue_items = stage.queue_items;
     cfg.queue_bytes = stage.queue_bytes;
     cfg.where = stage.where;

@@ -63,14 +63,22 @@ constexpr size_t scale_events_shown = 10;
 
 /// "workers 1 → 2 (0.050s, backlog) → 1 (1.200s, idle) … 3 more", for a dynamic stage.
 void print_scaling(std::FILE* out, const engine::stage_report& s) {
+    if (s.scaling.empty() && s.concurrency)
+        return fmt::print(out, "    {}: adaptive concurrency stayed at {} ({}..{})\n", s.name,
+                          s.concurrency->limit, s.concurrency->min, s.concurrency->max);
     if (s.scaling.empty()) return;
-    std::string path = fmt::format("workers {}", s.scaling.front().from);
+    std::string path =
+        fmt::format("{} {}", s.concurrency ? "concurrency" : "workers", s.scaling.front().from);
     size_t shown = std::min(s.scaling.size(), scale_events_shown);
     for (size_t i = 0; i < shown; ++i) {
         const engine::scale_event& e = s.scaling[i];
         path += fmt::format(" → {} ({:.3f}s, {})", e.to, e.at_seconds, e.reason);
     }
     if (shown < s.scaling.size()) path += fmt::format(" … {} more", s.scaling.size() - shown);
+    if (s.concurrency)
+        return fmt::print(out, "    {}: adaptive {}; final limit {} ({}..{}), {} threads\n", s.name,
+                          path, s.concurrency->limit, s.concurrency->min, s.concurrency->max,
+                          s.max_workers_seen);
     fmt::print(out, "    {}: {}; at most {} at once\n", s.name, path, s.max_workers_seen);
 }
 
@@ -107,6 +115,12 @@ void print_policies(std::FILE* out, const engine::stage_report& s) {
                    static_cast<double>(s.counts.in) / static_cast<double>(s.counts.batches));
     if (s.counts.timed_out)
         fmt::print(out, "    {}: {} call(s) timed out\n", s.name, s.counts.timed_out);
+    if (s.stuck_workers)
+        fmt::print(out, "    {}: stuck workers: {} (replaced; a call outlived its timeout)\n",
+                   s.name, s.stuck_workers);
+    if (s.stuck_at_exit)
+        fmt::print(out, "wprun: warning: stage '{}': {} worker thread(s) still stuck at exit\n",
+                   s.name, s.stuck_at_exit);
     if (s.limiter_waits)
         fmt::print(out, "    {}: rate limiter made {} call(s) wait, {:.3f}s in all\n", s.name,
                    s.limiter_waits, s.limiter_waited_seconds);

@@ -136,7 +136,8 @@ std::string stage_charts(const run_record& r, size_t i) {
     out += line_chart({"chart-throughput-" + id, "throughput", "seconds", "items out / s"},
                       throughput(tl, i));
     out += latency_chart(id, s);
-    out += line_chart({"chart-workers-" + id, "workers", "seconds", "workers"},
+    const char* workers = s.concurrency ? "concurrency limit" : "workers";  // adaptive: the limit
+    out += line_chart({"chart-workers-" + id, workers, "seconds", workers},
                       over_time(tl, i, [](const stage_sample& x) { return x.workers; }));
     out += line_chart({"chart-queue-" + id, "input queue depth", "seconds", "items queued"},
                       over_time(tl, i, [](const stage_sample& x) { return x.queue_depth; }));

@@ -118,6 +118,12 @@ json stage_json(const engine::stage_report& s, double wall_seconds) {
         {"per_worker_in", s.per_worker_in},
         {"balance", balance_json(s)},
         {"scaling", scaling_json(s)},
+        {"concurrency", s.concurrency ? json{{"limit", s.concurrency->limit},
+                                             {"min", s.concurrency->min},
+                                             {"max", s.concurrency->max}}
+                                      : json(nullptr)},
+        {"stuck_workers", s.stuck_workers},
+        {"stuck_at_exit", s.stuck_at_exit},
         {"breaker", breaker_json(s)},
         {"limiter", {{"waits", s.limiter_waits}, {"waited_seconds", s.limiter_waited_seconds}}}};
 }

@@ -93,9 +93,11 @@ int run_command(const std::string& file, const common_options& opts) {
     watch.finish(outcome.report);
     exit_code code = outcome.code;
     if (!opts.quiet || code != exit_code::ok) print_report(stderr, p.spec.name, outcome.report);
-    if (opts.report.empty()) return static_cast<int>(code);
-    return static_cast<int>(
-        write_report(opts.report, record_of(p, std::move(outcome), watch.points()), code));
+    uint64_t stuck = stuck_at_exit(outcome.report);
+    if (!opts.report.empty())
+        code = write_report(opts.report, record_of(p, std::move(outcome), watch.points()), code);
+    end_if_stuck(stuck, static_cast<int>(code));
+    return static_cast<int>(code);
 }
 
 }  // namespace wprun::cli

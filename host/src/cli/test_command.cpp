@@ -72,17 +72,19 @@ struct verdict {
     bool skipped = false;
     std::string name;
     std::vector<std::string> problems;
+    uint64_t stuck = 0;  ///< threads left stuck in a plugin call (then quick_exit at the end)
 };
 
 verdict test_one(const fs::path& file, plugin::registry& registry, const common_options& opts) {
     prepared_pipeline p = prepare_pipeline(file.string(), opts.overrides, registry);
-    verdict v{!p.spec.expect.has_value(), p.spec.name, {}};
+    verdict v{!p.spec.expect.has_value(), p.spec.name, {}, 0};
     if (v.skipped) return v;
     scratch dir;
     fs::path output = redirect(p.spec, dir.path());
     run_outcome outcome = execute(p, run_settings{opts.interrupts, opts.first_signal});
     v.problems = check_expectations(*p.spec.expect, p.spec.base_dir, outcome.report, outcome.code,
                                     output, dir.path() / "errors.jsonl");
+    v.stuck = stuck_at_exit(outcome.report);
     return v;
 }
 
@@ -90,7 +92,7 @@ verdict guarded_test(const fs::path& file, plugin::registry& registry, const com
     try {
         return test_one(file, registry, opts);
     } catch (const startup_error& e) {
-        verdict v{false, file.stem().string(), {}};
+        verdict v{false, file.stem().string(), {}, 0};
         for (const auto& d : e.problems().items()) v.problems.push_back(d.str());
         return v;
     }
@@ -104,9 +106,11 @@ int test_command(const std::vector<std::string>& paths, const common_options& op
     load_plugins(registry, opts.plugin_paths, warnings);
     print_diagnostics(warnings);
     int passed = 0, failed = 0, skipped = 0;
+    uint64_t stuck = 0;
     for (const fs::path& file : pipeline_files(paths)) {
         auto start = std::chrono::steady_clock::now();
         verdict v = guarded_test(file, registry, opts);
+        stuck += v.stuck;
         double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (v.skipped) {
@@ -121,6 +125,7 @@ int test_command(const std::vector<std::string>& paths, const common_options& op
     }
     fmt::print("{} passed, {} failed{}\n", passed, failed,
                skipped ? fmt::format(", {} skipped", skipped) : "");
+    end_if_stuck(stuck, failed == 0 ? 0 : 1);
     return failed == 0 ? 0 : 1;
 }
 

@@ -188,7 +188,16 @@ private:
         if (const node* q = n.find("queue")) read_queue(*q, ctx, stage);
         if (const node* c = n.find("config")) read_config(*c, ctx, stage);
         read_stage_policies(n, ctx, out_.spec.limiters, stage, out_.diags);
+        check_adaptive(stage, ctx);
         out_.spec.stages.push_back(std::move(stage));
+    }
+
+    /// `workers: adaptive` gates each popped batch; a `batch:` is not gated that way (yet).
+    void check_adaptive(const engine::stage_spec& stage, const std::string& ctx) {
+        if (stage.adaptive && stage.batch)
+            error(stage.workers_where, ctx +
+                                           ": workers: adaptive cannot be combined with batch: "
+                                           "(use a fixed or dynamic worker count)");
     }
 
     bool read_stage_name(const node& stage, const std::string& ctx, std::string& into) {
@@ -230,8 +239,10 @@ private:
             stage.workers = 0;  // one per hardware thread, decided by the engine
             return;
         }
+        if (n.is_scalar() && n.text == "adaptive")
+            return config::read_adaptive_workers(nullptr, ctx, stage, out_.diags);
         if (n.is_map()) return config::read_worker_range(n, ctx, stage, out_.diags);
-        auto value = integer(n, ctx + ": workers", 1, max_workers, " or 'auto'");
+        auto value = integer(n, ctx + ": workers", 1, max_workers, ", 'auto' or 'adaptive'");
         if (value) stage.workers = static_cast<unsigned>(*value);
     }
 
@@ -282,6 +293,7 @@ private:
             if (const node* l = n.find("ledger")) read_ledger(*l, expect);
             if (const node* e = n.find("exit")) read_exit(*e, expect);
             if (const node* st = n.find("stopped")) read_stopped(*st, expect);
+            if (const node* r = n.find("report")) read_report_checks(*r, expect);
         }
         out_.spec.expect = std::move(expect);
     }
@@ -294,6 +306,48 @@ private:
             return error(n.where,
                          "expect stopped: '" + n.text + "' is not one of " + join_names(reasons));
         expect.stopped = n.text;
+    }
+
+    /// `report: {stage: NAME, ...}` or a list of them.
+    void read_report_checks(const node& n, engine::expect_spec& expect) {
+        if (n.kind == node_kind::sequence) {
+            for (const node& c : n.children) read_report_check(c, expect);
+            return;
+        }
+        read_report_check(n, expect);
+    }
+
+    void read_report_check(const node& n, engine::expect_spec& expect) {
+        if (!is_kind(n, node_kind::map, "expect report")) return;
+        check_keys(n, report_check_keys(), "expect report");
+        engine::stage_expect check;
+        check.where = n.where;
+        if (const node* s = required(n, "stage", "expect report", "the stage to check"))
+            read_report_stage(*s, check);
+        if (const node* c = n.find("concurrency_between")) read_between(*c, check);
+        if (const node* q = n.find("max_queue_depth"))
+            check.max_queue_depth = ledger_count(*q, "max_queue_depth");
+        if (const node* q = n.find("stuck_workers"))
+            check.stuck_workers = ledger_count(*q, "stuck_workers");
+        expect.report.push_back(std::move(check));
+    }
+
+    void read_report_stage(const node& n, engine::stage_expect& check) {
+        auto name = text(n, "expect report stage");
+        if (!name) return;
+        if (!stage_names_.count(*name))
+            error(n.where, "expect report: no stage named " + in_quotes(*name));
+        check.stage = *name;
+    }
+
+    void read_between(const node& n, engine::stage_expect& check) {
+        const char* what = "expect report concurrency_between";
+        bool pair = n.kind == node_kind::sequence && n.children.size() == 2;
+        if (!pair) return error(n.where, std::string(what) + " must be [LOW, HIGH], e.g. [6, 10]");
+        auto lo = integer(n.children[0], what, 1, max_workers);
+        auto hi = integer(n.children[1], what, 1, max_workers);
+        if (lo && hi && *lo > *hi) error(n.where, std::string(what) + ": LOW is above HIGH");
+        if (lo && hi) check.concurrency_between = {unsigned(*lo), unsigned(*hi)};
     }
 
     void read_exit(const node& n, engine::expect_spec& expect) {
@@ -401,7 +455,13 @@ const std::vector<std::string>& queue_keys() {
 
 const std::vector<std::string>& expect_keys() {
     static const std::vector<std::string> keys{"output", "sorted", "key_order", "errors",
-                                               "ledger", "exit",   "stopped"};
+                                               "ledger", "exit",   "stopped",   "report"};
+    return keys;
+}
+
+const std::vector<std::string>& report_check_keys() {
+    static const std::vector<std::string> keys{"stage", "concurrency_between", "max_queue_depth",
+                                               "stuck_workers"};
     return keys;
 }
 

@@ -41,6 +41,7 @@ const std::vector<std::string>& top_level_keys();
 const std::vector<std::string>& stage_keys();
 const std::vector<std::string>& queue_keys();
 const std::vector<std::string>& expect_keys();
+const std::vector<std::string>& report_check_keys();
 const std::vector<std::string>& ledger_keys();
 
 inline constexpr unsigned max_workers = 4096;

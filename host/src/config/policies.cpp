@@ -529,6 +529,40 @@ void read_stage_policies(const node& stage_map,
     if (const node* n = stage_map.find("balance")) read_balance(in, *n, owner, stage);
 }
 
+void read_adaptive_workers(const node* n,
+                           std::string_view context,
+                           engine::stage_spec& stage,
+                           diagnostics& diags) {
+    engine::adaptive_spec& a = stage.adaptive.emplace();
+    a.where = stage.workers_where;
+    value_reader in(diags);
+    place at{std::string(context), "workers.adaptive"};
+    if (n == nullptr || !in.map(*n, at, adaptive_keys())) return;
+    const node& m = *n;
+    if (const node* v = m.find("min"))
+        assign(in.integer(*v, at / "min", 1, max_pool_workers, "1"), a.min);
+    if (const node* v = m.find("max"))
+        assign(in.integer(*v, at / "max", 1, max_pool_workers, "64"), a.max);
+    a.initial = a.min;
+    if (const node* v = m.find("initial"))
+        assign(in.integer(*v, at / "initial", 1, max_pool_workers, "4"), a.initial);
+    if (const node* v = m.find("window"))
+        assign(in.duration(*v, at / "window", false, "100ms"), a.window_ns);
+    if (const node* v = m.find("threshold")) {
+        auto ok = [](double t) { return t > 0 && t <= 100; };
+        assign(in.number(*v, at / "threshold", ok, "a number above 0, at most 100", "2"),
+               a.threshold);
+    }
+    if (const node* v = m.find("decrease")) {
+        auto ok = [](double d) { return d > 0 && d < 1; };
+        assign(in.number(*v, at / "decrease", ok, "a number between 0 and 1", "0.9"), a.decrease);
+    }
+    if (a.max < a.min || a.initial < a.min || a.initial > a.max)
+        in.error(m.where, at.what() + ": needs min <= initial <= max, got min " +
+                              std::to_string(a.min) + ", initial " + std::to_string(a.initial) +
+                              ", max " + std::to_string(a.max));
+}
+
 void read_worker_range(const node& n,
                        std::string_view context,
                        engine::stage_spec& stage,
@@ -536,6 +570,13 @@ void read_worker_range(const node& n,
     value_reader in(diags);
     place at{std::string(context), "workers"};
     if (!in.map(n, at, worker_range_keys())) return;
+    if (const node* a = n.find("adaptive")) {
+        if (n.children.size() > 1)
+            in.error(n.where, at.what() +
+                                  ": adaptive takes its min and max inside it, e.g. "
+                                  "workers: {adaptive: {min: 1, max: 64}}");
+        return read_adaptive_workers(a, context, stage, diags);
+    }
     stage.min_workers = 1;
     if (const node* v = n.find("min"))
         assign(in.integer(*v, at / "min", 1, max_pool_workers, "1"), stage.min_workers);
@@ -588,7 +629,13 @@ const std::vector<std::string>& batch_keys() {
 }
 
 const std::vector<std::string>& worker_range_keys() {
-    static const std::vector<std::string> keys{"min", "max", "scale_up_after", "idle"};
+    static const std::vector<std::string> keys{"min", "max", "scale_up_after", "idle", "adaptive"};
+    return keys;
+}
+
+const std::vector<std::string>& adaptive_keys() {
+    static const std::vector<std::string> keys{"min",    "max",       "initial",
+                                               "window", "threshold", "decrease"};
     return keys;
 }
 

@@ -39,6 +39,13 @@ void read_worker_range(const node& n,
                        engine::stage_spec& stage,
                        diagnostics& diags);
 
+/// Reads `workers: adaptive` (`n` null: every default) or the map under
+/// `workers: {adaptive: {min, max, initial, window, threshold, decrease}}` into `stage.adaptive`.
+void read_adaptive_workers(const node* n,
+                           std::string_view context,
+                           engine::stage_spec& stage,
+                           diagnostics& diags);
+
 /// Reads the policy keys of one stage's map into `stage`; other keys are left to the loader.
 /// `context` names the stage in messages ("stage 'api'"); `limiters` resolve `rate_limit: NAME`.
 void read_stage_policies(const node& stage_map,
@@ -59,6 +66,7 @@ const std::vector<std::string>& rate_limit_keys();
 const std::vector<std::string>& breaker_keys();
 const std::vector<std::string>& batch_keys();
 const std::vector<std::string>& worker_range_keys();
+const std::vector<std::string>& adaptive_keys();
 const std::vector<std::string>& priority_keys();
 /// The values of a stage's `balance` key, in documentation order.
 const std::vector<std::string>& balance_names();

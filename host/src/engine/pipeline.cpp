@@ -1,6 +1,7 @@
 #include "engine/pipeline.h"
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
 #include "engine/reorder_window.h"
@@ -60,10 +61,25 @@ pipeline::pipeline(std::vector<stage_config> stages) {
     for (auto& cfg : stages) stages_.push_back(std::make_unique<stage>(std::move(cfg), index++));
 }
 
+/// What a thread still stuck in a plugin at the end of a run (see stage::join) may touch when
+/// it comes back: its stage (with the plugin instance) and the run's queues and signals. They
+/// are kept here, never freed, on purpose; the CLI then ends the process with quick_exit.
+void pipeline::keep_for_stuck_threads(std::unique_ptr<state> st) {
+    static std::mutex kept_mutex;
+    static auto* stages = new std::vector<std::unique_ptr<stage>>();
+    static auto* states = new std::vector<std::unique_ptr<state>>();
+    std::lock_guard lock(kept_mutex);
+    states->push_back(std::move(st));
+    for (auto& s : stages_)
+        if (s->stuck_at_exit() > 0) stages->push_back(std::move(s));
+    std::erase(stages_, nullptr);
+}
+
 pipeline::~pipeline() = default;
 
 run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_options& options) {
-    state st(options);
+    auto holder = std::make_unique<state>(options);
+    state& st = *holder;
     st.total = src.total();
     st.stage_names.push_back("source");
     for (const auto& s : stages_) {
@@ -82,7 +98,11 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     source_thread.join();
     for (auto& s : stages_) s->join();
     sink_thread.join();
-    return snapshot(st);
+    run_report report = snapshot(st);
+    auto stuck = [](const std::unique_ptr<stage>& s) { return s->stuck_at_exit() > 0; };
+    if (std::any_of(stages_.begin(), stages_.end(), stuck))
+        keep_for_stuck_threads(std::move(holder));
+    return report;
 }
 
 void pipeline::supervise(state& st, const run_options& options) {

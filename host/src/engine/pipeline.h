@@ -46,6 +46,10 @@ public:
     pipeline(const pipeline&) = delete;
     pipeline& operator=(const pipeline&) = delete;
 
+    /// Runs the pipeline to the end. When a worker thread is still stuck in a plugin call after
+    /// the bounded wait at the end (`stage_report::stuck_at_exit`), its stage and the run's
+    /// queues are kept allocated for good, since that thread may still touch them; the process
+    /// should then end with quick_exit (the CLI does).
     run_report run(source& src, sink& out, error_sink& errors, const run_options& options);
 
 private:
@@ -54,6 +58,7 @@ private:
     void write_sink(state& st, sink& out, error_sink& errors);
     void supervise(state& st, const run_options& options);
     run_report snapshot(const state& st) const;
+    void keep_for_stuck_threads(std::unique_ptr<state> st);
 
     std::vector<std::unique_ptr<stage>> stages_;
 };

@@ -53,7 +53,15 @@ struct breaker_transition {
 struct scale_event {
     double at_seconds;  ///< since the stage started
     unsigned from, to;
-    std::string reason;  ///< "backlog" (scale-up) or "idle" (a worker left)
+    /// "backlog" (scale-up) or "idle" (a worker left); adaptive limits: "steady" (+1),
+    /// "latency" or "errors" (× decrease)
+    std::string reason;
+};
+
+/// `workers: adaptive`: the AIMD concurrency limit (its changes are in `stage_report::scaling`).
+struct concurrency_report {
+    unsigned limit = 0;  ///< when the report was taken (the final limit at the end)
+    unsigned min = 0, max = 0;
 };
 
 struct stage_report {
@@ -73,7 +81,10 @@ struct stage_report {
     uint64_t breaker_rejected = 0;
     uint64_t limiter_waits = 0;
     double limiter_waited_seconds = 0;
-    std::vector<scale_event> scaling;  ///< dynamic workers only, in order
+    std::vector<scale_event> scaling;  ///< dynamic workers and adaptive limits, in order
+    std::optional<concurrency_report> concurrency;  ///< `workers: adaptive` only
+    uint64_t stuck_workers = 0;  ///< workers replaced because a call outlived its timeout
+    uint64_t stuck_at_exit = 0;  ///< of those, still stuck when the run ended (left running)
     unsigned max_workers_seen = 0;
     std::string balance = "shared";  ///< how items reach the workers (`balance:`)
     uint64_t steals = 0;             ///< balance: steal: items taken from another worker's lane

@@ -161,6 +161,18 @@ struct priority_spec {
     location where;
 };
 
+/// `workers: adaptive` — the stage runs `max` workers and an AIMD limit (see
+/// policy/adaptive_limit.h) decides how many of them process at once.
+struct adaptive_spec {
+    unsigned min = 1;
+    unsigned max = 64;
+    unsigned initial = 1;
+    int64_t window_ns = 100'000'000;  ///< how often the limit may change (100ms)
+    double threshold = 2.0;           ///< deviations above the average latency that count as slow
+    double decrease = 0.9;            ///< multiplicative decrease on errors or slow windows
+    location where;
+};
+
 struct stage_spec {
     std::string name;
     std::string processor;
@@ -169,6 +181,7 @@ struct stage_spec {
     // `workers: {min, max, scale_up_after, idle}`: a dynamic pool; min_workers 0 = fixed.
     unsigned min_workers = 0, max_workers = 0;   ///< max_workers 0 = auto (hardware threads)
     int64_t scale_up_after_ns = 0, idle_ns = 0;  ///< 0 = the default (one tick, 1s)
+    std::optional<adaptive_spec> adaptive;       ///< `workers: adaptive` (then workers = max)
     size_t queue_items = 1024;
     size_t queue_bytes = size_t{64} << 20;
     options config;  ///< the processor's config, checked against its schema before the run
@@ -187,6 +200,15 @@ struct stage_spec {
     location timeout_where;  ///< of the `timeout` value (the stage's when not set)
 };
 
+/// `expect: report: {stage, ...}` — bounds on one stage's report.
+struct stage_expect {
+    std::string stage;
+    std::optional<std::pair<unsigned, unsigned>> concurrency_between;  ///< final adaptive limit
+    std::optional<uint64_t> max_queue_depth;  ///< the input queue's high-water mark, at most
+    std::optional<uint64_t> stuck_workers;    ///< exactly this many workers got stuck
+    location where;
+};
+
 /// What `wprun test` checks after running the pipeline.
 struct expect_spec {
     std::string output;      ///< file (or folder, for the files sink) the output must equal
@@ -196,6 +218,7 @@ struct expect_spec {
     std::optional<uint64_t> read, written, filtered, failed, cancelled;
     std::optional<int> exit;  ///< expected exit code (default: 0, or 1 when failed > 0)
     std::string stopped;      ///< how the run must end: "" (any), none, deadline, error_limit, ...
+    std::vector<stage_expect> report;  ///< per-stage report bounds
     location where;
 };
 

@@ -40,12 +40,28 @@ void append_index(item& child, uint32_t index) {
 
 /// Not a plugin status: the item was cancelled while a policy held it (limiter, breaker, backoff).
 constexpr auto status_cancelled = static_cast<wprun_status>(-1);
+/// Not a plugin status: the call outlived its timeout and the watchdog took its item (the
+/// worker must not touch it and exits).
+constexpr auto status_abandoned = static_cast<wprun_status>(-2);
+/// How long the host waits at the end of the run for workers still in a stuck call.
+constexpr auto stuck_join_wait = std::chrono::seconds(2);
 
 uint64_t next_random(uint64_t& state) noexcept {  // xorshift64: jitter needs no better
     state ^= state << 13;
     state ^= state >> 7;
     state ^= state << 17;
     return state;
+}
+
+adaptive_limit::params limit_params(const adaptive_spec& a) {
+    adaptive_limit::params p;
+    p.min = a.min;
+    p.max = a.max;
+    p.initial = a.initial;
+    p.window_ns = a.window_ns;
+    p.threshold = a.threshold;
+    p.decrease = a.decrease;
+    return p;
 }
 
 std::string format_ms(int64_t ns) {
@@ -68,12 +84,16 @@ struct stage::worker {
     std::vector<char> errors;
     char error[error_capacity] = {};
     size_t want = 1;
-    std::atomic<bool> busy{false};  // in a call (scale-up looks at it)
-    bool retired = false;           // left while idle (not the last out)
+    std::atomic<bool> busy{false};    // in a call (scale-up looks at it)
+    bool retired = false;             // left while idle (not the last out)
+    bool single = false;              // the popped batch is one item: the watchdog may take it
+    call_slot<item> slot;             // a call the watchdog may take over (stage_watch.cpp)
+    std::optional<item> inherited;    // a replacement's first output: its stuck peer's failure
+    std::atomic<bool> exited{false};  // the thread is done with the stage (stuck ones: late)
     struct {
         std::atomic<uint64_t> in{0}, out{0}, filtered{0}, failed{0}, spawned{0}, cancelled{0},
             retried{0}, timed_out{0}, limiter_waits{0}, limiter_waited_ns{0}, circuit_open{0},
-            batches{0}, busy_ns{0};
+            batches{0}, busy_ns{0}, refused{0};  // refused: failed with RETRY
     } counts;
 };
 
@@ -108,7 +128,8 @@ stage::stage(stage_config cfg, uint16_t index)
 
 stage::~stage() {
     join();
-    if (instance_ != nullptr) cfg_.def->destroy(instance_);
+    // A thread still stuck in the plugin may come back: its instance must stay (see pipeline).
+    if (instance_ != nullptr && stuck_at_exit() == 0) cfg_.def->destroy(instance_);
 }
 
 void stage::start(stage_queue& in,
@@ -125,6 +146,8 @@ void stage::start(stage_queue& in,
     unsigned n = dynamic() ? cfg_.min_workers : std::max(1u, cfg_.workers);
     threads_.reserve(dynamic() ? cfg_.max_workers : n);
     started_ns_ = clock_.now_ns();
+    if (cfg_.adaptive)
+        gate_ = std::make_unique<adaptive_gate>(limit_params(*cfg_.adaptive), started_ns_);
     std::lock_guard lock(start_mutex_);  // no worker may finish the stage before all started
     for (unsigned i = 0; i < n; ++i) spawn();
 }
@@ -133,7 +156,7 @@ bool stage::dynamic() const noexcept {
     return cfg_.min_workers > 0 && cfg_.max_workers > cfg_.min_workers;
 }
 
-void stage::spawn() {
+void stage::spawn(std::optional<item> inherited) {
     auto slot = static_cast<unsigned>(workers_.size());
     worker& w = workers_.prepare();
     w.index = slot;
@@ -141,6 +164,7 @@ void stage::spawn() {
     w.emitter.stop = &signals_->cancel;
     w.emitter.time = &clock_;
     w.emitter.max_bytes = max_item_bytes_;
+    w.inherited = std::move(inherited);
     unsigned running = running_.fetch_add(1, std::memory_order_relaxed) + 1;
     try {
         threads_.emplace_back([this, &w] { work(w); });
@@ -154,6 +178,14 @@ void stage::spawn() {
 }
 
 void stage::scale(int64_t now_ns) {
+    watch(now_ns);
+    if (gate_) {
+        if (auto c = gate_->update(now_ns)) {
+            std::lock_guard lock(start_mutex_);
+            note_scale(now_ns, c->from, c->to, c->reason);
+        }
+        return;
+    }
     if (!dynamic() || in_ == nullptr || scaling_failed_) return;
     unsigned running = running_.load(std::memory_order_relaxed);
     bool backlog = worker_scaler::backlogged(in_->size_approx(), running, busy_workers());
@@ -183,8 +215,16 @@ unsigned stage::busy_workers() const noexcept {
 }
 
 void stage::join() {
-    for (auto& t : threads_)
-        if (t.joinable()) t.join();
+    auto until = std::chrono::steady_clock::now() + stuck_join_wait;
+    for (size_t i = 0; i < threads_.size(); ++i) {
+        if (!threads_[i].joinable()) continue;
+        if (workers_[i].slot.abandoned() && !wait_exit(workers_[i], until)) {
+            threads_[i].detach();  // still stuck in the plugin: see stuck_at_exit()
+            stuck_at_exit_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        threads_[i].join();
+    }
 }
 
 bool stage::create_worker_state(worker& w) {
@@ -202,11 +242,16 @@ void stage::work(worker& w) {
     create_worker_state(w);
     stage_queue::consumer in(*in_, w.index);  // with worker lanes, lane w.index
     stage_queue::producer out(*out_);
-    if (cfg_.batch)
+    if (w.inherited) push_inherited(w, out);
+    if (gate_)
+        work_gated(w, in, out);
+    else if (cfg_.batch)
         work_batched(w, in, out);
     else
         work_adaptive(w, in, out);
+    if (w.slot.abandoned()) return exit_stuck(w);
     if (!w.retired && leave()) finish(w, out);
+    w.exited.store(true, std::memory_order_release);
 }
 
 /// Pops like `consumer::pop`. In a dynamic stage, a worker that waited `idle` for an item may
@@ -246,9 +291,39 @@ void stage::work_adaptive(worker& w, stage_queue::consumer& in, stage_queue::pro
         size_t n = next(w, in, batch.data(), std::min(w.want, fair));
         if (n == 0) break;
         double avg_ns = process_popped(w, batch.data(), n, out);
+        if (w.slot.abandoned()) return;
         auto fit = static_cast<size_t>(target_batch_ns / std::max(avg_ns, 1.0));
-        w.want = std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
+        w.want = watched() ? 1 : std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
     }
+}
+
+// `workers: adaptive`: a permit from the gate around each popped batch; its latency per item
+// and overload signals feed the AIMD limit.
+void stage::work_gated(worker& w, stage_queue::consumer& in, stage_queue::producer& out) {
+    std::vector<item> batch(max_batch);
+    for (;;) {
+        gate_->acquire();
+        size_t fair = std::max<size_t>(1, in_->size_approx() / std::max(1u, gate_->limit()));
+        size_t n = in.pop(batch.data(), std::min(w.want, fair));
+        if (n == 0) {
+            gate_->release(0, 0, 0);
+            break;
+        }
+        uint64_t signals = overload_signals(w);
+        int64_t t0 = clock_.now_ns();
+        double avg_ns = process_popped(w, batch.data(), n, out);
+        if (w.slot.abandoned()) return;  // the watchdog gave its permit back
+        int64_t per_item = (clock_.now_ns() - t0) / static_cast<int64_t>(n);
+        gate_->release(per_item, n, overload_signals(w) - signals);
+        auto fit = static_cast<size_t>(target_batch_ns / std::max(avg_ns, 1.0));
+        w.want = watched() ? 1 : std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
+    }
+}
+
+/// What tells the AIMD limit the processor is overloaded: RETRY statuses, retries, timeouts.
+uint64_t stage::overload_signals(const worker& w) const noexcept {
+    auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+    return get(w.counts.retried) + get(w.counts.timed_out) + get(w.counts.refused);
 }
 
 // `batch:` gathers up to `items` items (and `bytes` bytes) for at most `wait` after the first.
@@ -291,9 +366,14 @@ size_t stage::batch_cut(const item* items, size_t n) const noexcept {
 /// Runs items popped together and pushes their outputs; returns the average ns per item.
 double stage::process_popped(worker& w, item* batch, size_t n, stage_queue::producer& out) {
     uint64_t t0 = now_ns();
+    w.single = n == 1;
     w.busy.store(true, std::memory_order_relaxed);
     run_batch(w, batch, n);
     w.busy.store(false, std::memory_order_relaxed);
+    if (w.slot.abandoned()) {  // its item was settled by the watchdog: discard the late result
+        w.outputs.clear();
+        return 0;
+    }
     uint64_t spent = now_ns() - t0;
     bump(w.counts.busy_ns, spent);
     double avg_ns = static_cast<double>(spent) / static_cast<double>(n);
@@ -334,6 +414,7 @@ void stage::call_each(worker& w, item* batch, size_t n) {
         item& it = batch[i];
         size_t first = w.outputs.size();
         wprun_status st = has_call_policies() ? invoke(w, it, first) : call_once(w, it, 1);
+        if (st == status_abandoned) return;
         settle(w, it, st, w.error, first);
     }
 }
@@ -359,6 +440,7 @@ wprun_status stage::invoke(worker& w, item& it, size_t first) {
             return WPRUN_REJECT;
         }
         wprun_status st = timed_call(w, it, attempt, v);
+        if (st == status_abandoned) return st;
         if (!retry_after(w, st, attempt, started)) return st;
         w.outputs.resize(first);  // a retry starts again from the original input
     }
@@ -376,7 +458,8 @@ bool stage::admitted(circuit_breaker::verdict& v) {
 wprun_status stage::timed_call(worker& w, item& it, uint32_t attempt, circuit_breaker::verdict v) {
     int64_t t0 = clock_.now_ns();
     w.emitter.deadline_ns = cfg_.timeout_ns > 0 ? static_cast<uint64_t>(t0 + cfg_.timeout_ns) : 0;
-    wprun_status st = call_once(w, it, attempt);
+    wprun_status st = call_once(w, it, attempt, w.single && watched());
+    if (st == status_abandoned) return st;
     int64_t spent = clock_.now_ns() - t0;
     w.emitter.deadline_ns = 0;
     w.latency.record(spent);
@@ -399,14 +482,17 @@ bool stage::retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t st
     return *delay <= 0 || clock_.sleep_for(*delay, &signals_->cancel);
 }
 
-wprun_status stage::call_once(worker& w, item& it, uint32_t attempt) {
+wprun_status stage::call_once(worker& w, item& it, uint32_t attempt, bool watch) {
     wprun_job job = to_job(it);
     job.attempt = attempt;
     it.attempt = attempt;
     w.error[0] = '\0';
     wprun_error error{w.error, sizeof w.error};
     w.emitter.job = 0;
-    return cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
+    if (watch) w.slot.arm(&it, clock_.now_ns());  // from here the watchdog may take `it`
+    wprun_status st = cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
+    if (watch && !w.slot.disarm()) return status_abandoned;
+    return st;
 }
 
 void stage::call_batch(worker& w, item* batch, size_t n) {
@@ -485,6 +571,7 @@ std::string stage::failure_text(wprun_status st, const char* message, uint32_t a
 
 void stage::fail(worker& w, item& in, wprun_status st, const char* message) {
     bump(w.counts.failed);
+    if (st == WPRUN_RETRY) bump(w.counts.refused);
     std::string text = failure_text(st, message, in.attempt);
     if (st == WPRUN_FATAL)
         signals_->fail(stop_reason::fatal, "stage '" + cfg_.name + "' stopped the run: " + text);
@@ -517,17 +604,19 @@ void stage::finish(worker& w, stage_queue::producer& out) {
     if (cfg_.def->flush != nullptr && !signals_->cancel.load(std::memory_order_relaxed))
         flush(w, out);
     // Every worker that ever started has left (none can start now): all their states are here.
+    // A stuck worker's state is its own until its call returns (it destroys it then).
     size_t n = workers_.size();
     if (cfg_.def->worker_destroy != nullptr)
         for (size_t i = 0; i < n; ++i)
-            if (workers_[i].state != nullptr)
+            if (!workers_[i].slot.abandoned() && workers_[i].state != nullptr)
                 cfg_.def->worker_destroy(instance_, workers_[i].state);
     out_->producer_done();
 }
 
 void stage::flush(worker& w, stage_queue::producer& out) {
     std::vector<void*> states;
-    for (size_t i = 0, n = workers_.size(); i < n; ++i) states.push_back(workers_[i].state);
+    for (size_t i = 0, n = workers_.size(); i < n; ++i)
+        if (!workers_[i].slot.abandoned()) states.push_back(workers_[i].state);
     w.outputs.clear();
     w.error[0] = '\0';
     wprun_error error{w.error, sizeof w.error};
@@ -550,6 +639,76 @@ void stage::flush(worker& w, stage_queue::producer& out) {
     w.outputs.clear();
 }
 
+// ---- stuck workers (`timeout:`): the watchdog, run by the supervising thread each tick ----------
+
+/// A call is stuck once it has run `timeout` plus a grace (the timeout itself, 10ms to 1s): a
+/// processor that watches its deadline returns within the grace and is failed by its worker.
+int64_t stage::stuck_after_ns() const noexcept {
+    return cfg_.timeout_ns + std::clamp<int64_t>(cfg_.timeout_ns, 10'000'000, 1'000'000'000);
+}
+
+/// Stages whose calls the watchdog may take over: one item per call, with a timeout.
+bool stage::watched() const noexcept { return cfg_.timeout_ns > 0 && !cfg_.batch; }
+
+void stage::watch(int64_t now_ns) {
+    if (!watched() || in_ == nullptr) return;
+    for (size_t i = 0, n = workers_.size(); i < n; ++i) replace_stuck(workers_[i], now_ns);
+}
+
+/// Takes a stuck call's item, fails it (by the replacement, as its first output), starts a
+/// replacement worker with a fresh plugin state, and abandons the stuck one.
+void stage::replace_stuck(worker& w, int64_t now_ns) {
+    std::lock_guard lock(start_mutex_);
+    const item* it = w.slot.claim(now_ns, stuck_after_ns());
+    if (it == nullptr) return;
+    item failed;
+    failed.seq = it->seq;
+    failed.weight = it->weight;
+    failed.attempt = it->attempt;
+    failed.priority = it->priority;
+    failed.payload = it->payload;  // a copy: the stuck call may still read the original
+    if (it->extra) failed.ensure_extra() = {it->extra->key, it->extra->path, {}};
+    failed.fail(index_, "timed out after " + format_ms(cfg_.timeout_ns) +
+                            " (the call did not return; its worker was replaced)");
+    running_.fetch_sub(1, std::memory_order_relaxed);  // the stuck one no longer counts
+    try {
+        spawn(std::move(failed));
+    } catch (const std::system_error&) {
+        running_.fetch_add(1, std::memory_order_relaxed);
+        w.slot.unclaim();  // no thread to spare: the call goes on; try again next tick
+        return;
+    }
+    w.slot.abandon();
+    stuck_.fetch_add(1, std::memory_order_relaxed);
+    if (gate_) gate_->release(cfg_.timeout_ns, 1, 1);  // its permit, with a timeout signal
+}
+
+/// A replacement's first act: send on the failure of the item its stuck peer held.
+void stage::push_inherited(worker& w, stage_queue::producer& out) {
+    bump(w.counts.failed);
+    bump(w.counts.timed_out);
+    out.push(&*w.inherited, 1);
+    w.inherited.reset();
+    if (budget_.active()) check_budget();
+}
+
+/// A stuck worker whose call came back: its item was settled and its place taken; it cleans up
+/// only its own plugin state and leaves.
+void stage::exit_stuck(worker& w) {
+    if (cfg_.def->worker_destroy != nullptr && w.state != nullptr)
+        cfg_.def->worker_destroy(instance_, w.state);
+    w.state = nullptr;
+    w.exited.store(true, std::memory_order_release);
+}
+
+bool stage::wait_exit(const worker& w, std::chrono::steady_clock::time_point until) {
+    while (!w.exited.load(std::memory_order_acquire)) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
 stage_report stage::report() const {
     stage_report r;
     r.name = cfg_.name;
@@ -560,6 +719,12 @@ stage_report stage::report() const {
         r.max_workers_seen = r.workers = max_seen_;
     }
     r.running = running_.load(std::memory_order_relaxed);
+    r.stuck_workers = stuck_.load(std::memory_order_relaxed);
+    r.stuck_at_exit = stuck_at_exit_.load(std::memory_order_relaxed);
+    if (gate_) {  // the workers allowed to process at once, not the threads waiting for a permit
+        r.running = gate_->limit();
+        r.concurrency = concurrency_report{gate_->limit(), cfg_.adaptive->min, cfg_.adaptive->max};
+    }
     for (size_t i = 0, n = workers_.size(); i < n; ++i) {
         const worker* w = &workers_[i];
         auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };

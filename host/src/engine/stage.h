@@ -19,6 +19,7 @@
 #include <wprun/plugin_abi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,8 @@
 #include "detail/error.h"
 #include "engine/append_list.h"
 #include "engine/host_api.h"
+#include "engine/policy/adaptive_gate.h"
+#include "engine/policy/call_slot.h"
 #include "engine/policy/circuit_breaker.h"
 #include "engine/policy/clock.h"
 #include "engine/policy/error_budget.h"
@@ -55,6 +58,8 @@ struct stage_config {
     unsigned min_workers = 0, max_workers = 0;
     int64_t scale_up_after_ns = 0;  ///< backlog that adds a worker; 0 = one tick
     int64_t idle_ns = 0;            ///< wait for an item after which a worker leaves; 0 = 1s
+    /// `workers: adaptive`: `workers` (= max) threads, at most the AIMD limit processing at once.
+    std::optional<adaptive_spec> adaptive;
     size_t queue_items = 1024;
     size_t queue_bytes = size_t{64} << 20;
     // Policies, applied to each item in this order: limiter, breaker, timeout, retry, budget.
@@ -87,12 +92,22 @@ public:
                run_signals& signals,
                bool forward_markers,
                uint64_t max_item_bytes = default_max_item_bytes);
-    /// Dynamic stages: starts one more worker when the input has been backlogged long enough.
-    /// Called by the supervising thread each tick, with the stage's clock (`now_ns`).
+    /// Called by the supervising thread each tick, with the stage's clock (`now_ns`). Dynamic
+    /// stages: starts one more worker when the input has been backlogged long enough. Adaptive
+    /// stages: closes the AIMD window (the concurrency limit may move). Stages with `timeout:`
+    /// (and no `batch:`): the watchdog replaces each worker whose call has run past the timeout
+    /// plus a grace — it fails the item, starts a replacement with a fresh plugin state, and
+    /// abandons the stuck thread, which discards its late result and exits when it returns.
     void scale(int64_t now_ns);
     int64_t clock_ns() const noexcept { return clock_.now_ns(); }
-    /// Joins every worker thread ever started.
+    /// Joins every worker thread ever started. A worker still stuck in a call (see `scale`) gets
+    /// up to 2s; then its thread is detached and counted in `stuck_at_exit`.
     void join();
+    /// Threads left running in the plugin at the end: the stage (and its plugin instance) must
+    /// then outlive them, so its owner leaks it and the process should end with quick_exit.
+    uint64_t stuck_at_exit() const noexcept {
+        return stuck_at_exit_.load(std::memory_order_relaxed);
+    }
     stage_report report() const;
     const stage_config& config() const noexcept { return cfg_; }
 
@@ -100,13 +115,15 @@ private:
     struct worker;
     void work(worker& w);
     bool dynamic() const noexcept;
-    void spawn();  // with start_mutex_ held
+    void spawn(std::optional<item> inherited = std::nullopt);  // with start_mutex_ held
     void note_scale(int64_t at_ns, unsigned from, unsigned to, const char* reason);
     unsigned busy_workers() const noexcept;
     size_t next(worker& w, stage_queue::consumer& in, item* out, size_t max);
     bool retire();
     bool leave();
     void work_adaptive(worker& w, stage_queue::consumer& in, stage_queue::producer& out);
+    void work_gated(worker& w, stage_queue::consumer& in, stage_queue::producer& out);
+    uint64_t overload_signals(const worker& w) const noexcept;
     void work_batched(worker& w, stage_queue::consumer& in, stage_queue::producer& out);
     size_t batch_cut(const item* items, size_t n) const noexcept;
     double process_popped(worker& w, item* batch, size_t n, stage_queue::producer& out);
@@ -115,7 +132,7 @@ private:
     void call_batch(worker& w, item* batch, size_t n);
     wprun_status invoke(worker& w, item& it, size_t first);
     wprun_status timed_call(worker& w, item& it, uint32_t attempt, circuit_breaker::verdict v);
-    wprun_status call_once(worker& w, item& it, uint32_t attempt);
+    wprun_status call_once(worker& w, item& it, uint32_t attempt, bool watch = false);
     bool admitted(circuit_breaker::verdict& v);
     bool retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t started);
     std::string failure_text(wprun_status st, const char* message, uint32_t attempts) const;
@@ -128,6 +145,14 @@ private:
     void finish(worker& w, stage_queue::producer& out);
     void flush(worker& w, stage_queue::producer& out);
     bool create_worker_state(worker& w);
+    // Stuck workers (`timeout:` set): see stage::scale.
+    bool watched() const noexcept;
+    int64_t stuck_after_ns() const noexcept;
+    void watch(int64_t now_ns);
+    void replace_stuck(worker& w, int64_t now_ns);
+    void push_inherited(worker& w, stage_queue::producer& out);
+    void exit_stuck(worker& w);
+    static bool wait_exit(const worker& w, std::chrono::steady_clock::time_point until);
 
     stage_config cfg_;
     uint16_t index_;
@@ -145,10 +170,13 @@ private:
     std::atomic<unsigned> running_{0};  // changed with start_mutex_ held; read anywhere
     // Held only to start a worker, to let one exit, and for the scale events: never per item.
     mutable std::mutex start_mutex_;
-    std::vector<scale_event> scaling_;  // with start_mutex_
-    unsigned max_seen_ = 0;             // with start_mutex_
-    worker_scaler scaler_;              // supervising thread only
-    bool scaling_failed_ = false;       // supervising thread only: a thread could not start
+    std::vector<scale_event> scaling_;        // with start_mutex_
+    unsigned max_seen_ = 0;                   // with start_mutex_
+    worker_scaler scaler_;                    // supervising thread only
+    std::unique_ptr<adaptive_gate> gate_;     // `workers: adaptive` only
+    std::atomic<uint64_t> stuck_{0};          // workers replaced by the watchdog
+    std::atomic<uint64_t> stuck_at_exit_{0};  // of those, still in their call when joined
+    bool scaling_failed_ = false;             // supervising thread only: a thread could not start
     stage_queue* in_ = nullptr;
     stage_queue* out_ = nullptr;
     run_signals* signals_ = nullptr;

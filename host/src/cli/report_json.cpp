@@ -100,8 +100,16 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
     return fmt::format("{}.{:03}Z", text, ms % 1000);
 }
 
+json branches_json(const engine::stage_report& s) {
+    json out = json::array();
+    for (const auto& b : s.branches)
+        out.push_back(
+            {{"name", b.name}, {"items", b.items}, {"outputs", b.outputs}, {"errors", b.errors}});
+    return out;
+}
+
 json stage_json(const engine::stage_report& s, double wall_seconds) {
-    return {
+    json stage = {
         {"name", s.name},
         {"processor", s.processor},
         {"workers", s.workers},
@@ -113,6 +121,11 @@ json stage_json(const engine::stage_report& s, double wall_seconds) {
         {"scaling", scaling_json(s)},
         {"breaker", breaker_json(s)},
         {"limiter", {{"waits", s.limiter_waits}, {"waited_seconds", s.limiter_waited_seconds}}}};
+    if (!s.branches.empty()) {  // fan-out stages only
+        stage["branches"] = branches_json(s);
+        stage["unrouted"] = s.unrouted;
+    }
+    return stage;
 }
 
 json report_json(const run_record& r) {

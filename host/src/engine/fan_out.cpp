@@ -451,12 +451,6 @@ wprun_status flush(
 
 }  // namespace
 
-std::string fan_out_text(fan_out_mode mode, const std::vector<std::string>& names) {
-    std::string text = mode == fan_out_mode::route ? "route(" : "broadcast(";
-    for (size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + names[i];
-    return text + ")";
-}
-
 fan_out::fan_out(fan_out_mode mode, std::vector<branch_config> branches)
     : mode_(mode), branches_(std::move(branches)) {
     if (mode_ == fan_out_mode::none || branches_.empty())

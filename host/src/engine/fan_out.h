@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/report.h"
 #include "engine/spec.h"
 
 namespace wprun::engine {
@@ -44,14 +45,6 @@ struct branch_config {
     std::optional<std::regex> when;  ///< route: searched for in the payload (or key)
     bool when_key = false;
     bool is_default = false;
-};
-
-/// What one branch did in a run (summed over workers once the stage has finished).
-struct branch_counts {
-    std::string name;
-    uint64_t items = 0;    ///< items handed to the branch (retries not counted again)
-    uint64_t outputs = 0;  ///< outputs of it that went downstream
-    uint64_t errors = 0;   ///< calls that did not return OK (RETRY included)
 };
 
 class fan_out {
@@ -91,8 +84,5 @@ private:
     std::unique_ptr<tally[]> tallies_;
     std::atomic<uint64_t> unrouted_{0};
 };
-
-/// "broadcast(a, b)" or "route(a, b)" from the branch names.
-std::string fan_out_text(fan_out_mode mode, const std::vector<std::string>& names);
 
 }  // namespace wprun::engine

@@ -54,6 +54,14 @@ struct scale_event {
     std::string reason;  ///< "backlog" (scale-up) or "idle" (a worker left)
 };
 
+/// What one branch of a fan-out stage (`broadcast:`/`route:`) did.
+struct branch_counts {
+    std::string name;
+    uint64_t items = 0;    ///< items handed to the branch (retries not counted again)
+    uint64_t outputs = 0;  ///< outputs of it that went downstream
+    uint64_t errors = 0;   ///< calls that did not return OK (RETRY included)
+};
+
 struct stage_report {
     std::string name;
     std::string processor;
@@ -73,6 +81,10 @@ struct stage_report {
     double limiter_waited_seconds = 0;
     std::vector<scale_event> scaling;  ///< dynamic workers only, in order
     unsigned max_workers_seen = 0;
+    /// Fan-out stages only, once the stage has finished: per branch, and the items no route
+    /// rule matched (filtered).
+    std::vector<branch_counts> branches;
+    uint64_t unrouted = 0;
 };
 
 enum class stop_reason { none, interrupted, cancelled, fatal, deadline, error, error_limit };

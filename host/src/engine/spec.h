@@ -167,6 +167,13 @@ enum class fan_out_mode {
     route,      ///< `route:` each item goes to the branches whose rule matches (or the default)
 };
 
+/// "broadcast(a, b)" or "route(a, b)": a fan-out stage's processor text, from its branch names.
+inline std::string fan_out_text(fan_out_mode mode, const std::vector<std::string>& names) {
+    std::string text = mode == fan_out_mode::route ? "route(" : "broadcast(";
+    for (size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + names[i];
+    return text + ")";
+}
+
 /// One branch of a fan-out stage: a processor with its own config (and, in `route:`, its rule).
 struct branch_spec {
     std::string name;  ///< unique in the stage; default: the processor's name

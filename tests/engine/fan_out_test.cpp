@@ -267,6 +267,8 @@ TEST_F(FanOut, ABatchGroupsOutputsByJobThenBranchAndFailsOnlyBadJobs) {
     EXPECT_EQ(results[2].status, WPRUN_OK);
     EXPECT_EQ(r.outputs, (strings{"A", "t:a", "C", "t:c"}));
     EXPECT_EQ(r.jobs, (std::vector<uint64_t>{0, 0, 2, 2}));
+    c.close();
+    EXPECT_EQ(c.plan->counts()[1].items, 2u);  // the rejected job never reached "t"
 }
 
 TEST_F(FanOut, ARoutedBatchGivesEachBranchOnlyItsJobs) {

@@ -127,6 +127,50 @@ TEST(Graph, MermaidHasEveryNodeTheFlowEdgesAndDottedErrorEdges) {
     EXPECT_NE(m.find("api<br/>processor chaos<br/>workers 4<br/>"), std::string::npos) << m;
 }
 
+/// A route stage between two plain stages, into an ordered sink.
+constexpr std::string_view fan_out_yaml = R"(name: fan
+source: {type: range, count: 10}
+stages:
+  - {name: first, processor: trim}
+  - name: sort
+    route:
+      - {name: even, processor: upper, when: "[02468]$"}
+      - {processor: hash, when: {regex: "^1", on: key}}
+      - {processor: lower, default: true}
+  - {name: last, processor: trim}
+sink: {type: lines, path: out/fan.txt, ordered: true}
+)";
+
+TEST(Graph, BranchLabelHasNameProcessorAndRule) {
+    engine::pipeline_spec spec = load(fan_out_yaml);
+    const auto& b = spec.stages.at(1).branches;
+    EXPECT_EQ(branch_label(b.at(0)),
+              (std::vector<std::string>{"even", "processor upper", "when /[02468]$/"}));
+    EXPECT_EQ(branch_label(b.at(1)), (std::vector<std::string>{"hash", "when key /^1/"}));
+    EXPECT_EQ(branch_label(b.at(2)), (std::vector<std::string>{"lower", "default"}));
+}
+
+TEST(Graph, DotDrawsEachBranchBetweenTheFanOutStageAndTheNext) {
+    std::string dot = render_dot(load(fan_out_yaml));
+    EXPECT_NE(dot.find("stage_1 [label=\"sort\\nprocessor route(even, hash, lower)"),
+              std::string::npos)
+        << dot;
+    for (std::string b : {"stage_1_b0", "stage_1_b1", "stage_1_b2"}) {
+        EXPECT_NE(dot.find("    stage_1 -> " + b + ";"), std::string::npos) << dot;
+        EXPECT_NE(dot.find("    " + b + " -> stage_2;"), std::string::npos) << dot;
+    }
+    EXPECT_EQ(count(dot, "stage_1 -> stage_2"), 0u) << dot;
+    EXPECT_NE(dot.find("stage_2 -> sink [label=\"ordered\"];"), std::string::npos) << dot;
+}
+
+TEST(Graph, MermaidDrawsEachBranchAsARoundedNode) {
+    std::string m = render_mermaid(load(fan_out_yaml));
+    EXPECT_NE(m.find("    stage_1_b0([\"even<br/>processor upper<br/>when /[02468]$/\"])"),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(count(m, " --> stage_2"), 3u) << m;
+}
+
 TEST(Graph, UnorderedSinkEdgeHasNoLabel) {
     engine::pipeline_spec spec = quoted_stage_spec();
     EXPECT_EQ(render_dot(spec).find("ordered"), std::string::npos);

@@ -214,8 +214,9 @@ TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {
     ASSERT_EQ(r.diags.items().size(), 1u);
     EXPECT_EQ(first(r),
               "p.yaml:5:5: error: unknown key 'wrokers' in stage 's'; did you mean 'workers'? "
-              "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch, priority, balance)");
+              "(valid keys: name, processor, broadcast, route, plugin, workers, queue, config, "
+              "retry, rate_limit, circuit_breaker, timeout, on_error, max_errors, batch, "
+              "priority, balance)");
 }
 
 TEST(LoadPipeline, ReportsMissingTopLevelKeysAtTheDocument) {
@@ -230,7 +231,7 @@ TEST(LoadPipeline, ReportsAMissingProcessorAtTheStage) {
     ASSERT_EQ(r.diags.items().size(), 1u);
     EXPECT_EQ(first(r),
               "p.yaml:3:5: error: stage 'a': missing required key 'processor' (the processor to "
-              "run, e.g. 'hash')");
+              "run, e.g. 'hash'; or 'broadcast' or 'route' with branches)");
 }
 
 TEST(LoadPipeline, ReportsAMissingSourceType) {

@@ -95,5 +95,38 @@ TEST(ApplyOverrides, RefusesToReplaceAWholeStage) {
     EXPECT_TRUE(a.diags.has_errors());
 }
 
+const char* fan_out_pipeline = R"(source: {type: range, count: 5}
+stages:
+  - name: fan
+    broadcast:
+      - {processor: upper}
+      - {name: digest, processor: hash, config: {algorithm: crc32}}
+sink: {type: null}
+)";
+
+applied apply_to_fan_out(std::vector<std::string> overrides) {
+    applied out;
+    out.root = *parse_yaml(fan_out_pipeline, "p.yaml", out.diags);
+    apply_overrides(out.root, overrides, out.diags);
+    return out;
+}
+
+TEST(ApplyOverrides, NamesABranchByItsNameOrProcessor) {
+    auto a = apply_to_fan_out({"stages.fan.broadcast.digest.config.algorithm=xxh64",
+                               "stages.fan.broadcast.upper.name=up"});
+    ASSERT_FALSE(a.diags.has_errors()) << a.diags.items().front().str();
+    const node& branches = *stage(a, 0).find("broadcast");
+    EXPECT_EQ(branches.children[1].find("config")->find("algorithm")->text, "xxh64");
+    EXPECT_EQ(branches.children[0].find("name")->text, "up");
+}
+
+TEST(ApplyOverrides, ReportsAnUnknownBranch) {
+    auto a = apply_to_fan_out({"stages.fan.broadcast.hash.workers=2"});
+    ASSERT_EQ(a.diags.items().size(), 1u);
+    EXPECT_EQ(a.diags.items()[0].str(),
+              "error: --set stages.fan.broadcast.hash.workers=2: no branch named 'hash' in "
+              "'broadcast' (branches: upper, digest)");
+}
+
 }  // namespace
 }  // namespace wprun::config

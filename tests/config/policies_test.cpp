@@ -775,8 +775,9 @@ TEST(LoadPolicies, SuggestsAPolicyKeyForAMisspeltStageKey) {
         "sink: {type: null}\n");
     EXPECT_EQ(first(r.diags),
               "p.yaml:3:29: error: unknown key 'timout' in stage 'a'; did you mean 'timeout'? "
-              "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch, priority, balance)");
+              "(valid keys: name, processor, broadcast, route, plugin, workers, queue, config, "
+              "retry, rate_limit, circuit_breaker, timeout, on_error, max_errors, batch, "
+              "priority, balance)");
 }
 
 TEST(LoadPolicies, OverridesATimeout) {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "config/fan_out.h"
 #include "config/loader.h"
 #include "config/policies.h"
 
@@ -81,6 +82,17 @@ TEST(PipelineSchema, ListsTheLoadersBreakerKeys) {
     EXPECT_EQ(property_names(schema.at("$defs").at("priority")), sorted(priority_keys()));
 }
 
+TEST(PipelineSchema, ListsTheLoadersBranchAndWhenKeys) {
+    auto schema = load_schema();
+    const auto& branch = schema.at("$defs").at("branch");
+    EXPECT_EQ(property_names(branch), sorted(branch_keys()));
+    const auto& stage = schema.at("$defs").at("stage").at("properties");
+    EXPECT_EQ(stage.at("broadcast").at("items").at("$ref"), "#/$defs/branch");
+    EXPECT_EQ(stage.at("route").at("items").at("$ref"), "#/$defs/branch");
+    const auto& when_forms = branch.at("properties").at("when").at("anyOf");
+    EXPECT_EQ(property_names(when_forms.back()), sorted(when_keys()));
+}
+
 TEST(PipelineSchema, UsesTheRateKeysForStagesAndLimiters) {
     auto schema = load_schema();
     const auto& stage = schema.at("$defs").at("stage").at("properties");
@@ -92,7 +104,14 @@ TEST(PipelineSchema, UsesTheRateKeysForStagesAndLimiters) {
 TEST(PipelineSchema, RequiresWhatTheLoaderRequires) {
     auto schema = load_schema();
     EXPECT_EQ(schema.at("required"), nlohmann::json({"source", "stages", "sink"}));
-    EXPECT_EQ(schema.at("$defs").at("stage").at("required"), nlohmann::json({"name", "processor"}));
+    const auto& stage = schema.at("$defs").at("stage");
+    EXPECT_EQ(stage.at("required"), nlohmann::json({"name"}));
+    // ... and one of processor, broadcast or route.
+    ASSERT_EQ(stage.at("oneOf").size(), 3u);
+    EXPECT_EQ(stage.at("oneOf")[0].at("required"), nlohmann::json({"processor"}));
+    EXPECT_EQ(stage.at("oneOf")[1].at("required"), nlohmann::json({"broadcast"}));
+    EXPECT_EQ(stage.at("oneOf")[2].at("required"), nlohmann::json({"route"}));
+    EXPECT_EQ(schema.at("$defs").at("branch").at("required"), nlohmann::json({"processor"}));
     EXPECT_EQ(schema.at("$defs").at("rate").at("required"), nlohmann::json({"rate"}));
 }
 

@@ -23,6 +23,16 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
     return options;
 }
 
+/// The per-branch counts of each fan-out stage (the engine's stage report does not know them).
+void add_branch_counts(const prepared_pipeline& p, engine::run_report& report) {
+    for (size_t i = 0; i < p.stages.size() && i < report.stages.size(); ++i)
+        for (const auto& plan : p.fan_outs)
+            if (plan->def() == p.stages[i].def) {
+                report.stages[i].branches = plan->counts();
+                report.stages[i].unrouted = plan->unrouted();
+            }
+}
+
 }  // namespace
 
 run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
@@ -36,6 +46,7 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     run_outcome out;
     out.started = std::chrono::system_clock::now();
     out.report = pipeline.run(*source, *sink, failures, options_for(spec, settings));
+    add_branch_counts(p, out.report);
     out.finished = std::chrono::system_clock::now();
     out.code = exit_code_for(out.report, settings.first_signal ? settings.first_signal->load() : 0);
     out.failures = failures.kept();

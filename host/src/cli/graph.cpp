@@ -63,12 +63,32 @@ bool ordered(const engine::io_spec& sink) { return sink.opts.get_bool("ordered")
 
 std::string stage_id(size_t i) { return fmt::format("stage_{}", i); }
 
-/// The node ids in flow order: source, each stage, sink.
-std::vector<std::string> flow_ids(const engine::pipeline_spec& spec) {
+std::string branch_id(size_t stage, size_t branch) {
+    return fmt::format("stage_{}_b{}", stage, branch);
+}
+
+/// One flow edge; `ordered` marks the edge into an ordered sink.
+struct edge {
+    std::string from, to;
+    bool ordered = false;
+};
+
+/// Source → stages → sink; a fan-out stage's edge to the next node passes through each branch.
+std::vector<edge> flow_edges(const engine::pipeline_spec& spec) {
     std::vector<std::string> ids{"source"};
     for (size_t i = 0; i < spec.stages.size(); ++i) ids.push_back(stage_id(i));
     ids.push_back("sink");
-    return ids;
+    std::vector<edge> edges;
+    for (size_t i = 0; i + 1 < ids.size(); ++i) {
+        bool into_sink = i + 2 == ids.size() && ordered(spec.sink);
+        size_t branches = i == 0 ? 0 : spec.stages[i - 1].branches.size();
+        if (branches == 0) edges.push_back({ids[i], ids[i + 1], into_sink});
+        for (size_t b = 0; b < branches; ++b) {
+            edges.push_back({ids[i], branch_id(i - 1, b), false});
+            edges.push_back({branch_id(i - 1, b), ids[i + 1], into_sink});
+        }
+    }
+    return edges;
 }
 
 void dot_node(std::string& out,
@@ -107,6 +127,15 @@ std::vector<std::string> stage_label(const engine::stage_spec& s) {
     if (s.balance != engine::balance_strategy::shared)
         lines.push_back("balance " + std::string(engine::balance_name(s.balance)));
     add_error_lines(s.on_error, lines);
+    return lines;
+}
+
+std::vector<std::string> branch_label(const engine::branch_spec& b) {
+    std::vector<std::string> lines{b.name};
+    if (b.processor != b.name) lines.push_back("processor " + b.processor);
+    if (b.is_default) lines.push_back("default");
+    if (!b.when_regex.empty())
+        lines.push_back(fmt::format("when {}/{}/", b.when_key ? "key " : "", b.when_regex));
     return lines;
 }
 
@@ -172,16 +201,17 @@ std::string render_dot(const engine::pipeline_spec& spec) {
     std::string out = fmt::format("digraph \"{}\" {{\n", dot_escape({spec.name}));
     out += "    rankdir=LR;\n    node [shape=box];\n";
     dot_node(out, "source", io_label("source", spec.source), ", shape=oval");
-    for (size_t i = 0; i < spec.stages.size(); ++i)
+    for (size_t i = 0; i < spec.stages.size(); ++i) {
         dot_node(out, stage_id(i), stage_label(spec.stages[i]), "");
+        for (size_t b = 0; b < spec.stages[i].branches.size(); ++b)
+            dot_node(out, branch_id(i, b), branch_label(spec.stages[i].branches[b]),
+                     ", style=rounded");
+    }
     dot_node(out, "sink", io_label("sink", spec.sink), ", shape=oval");
     dot_node(out, "errors", io_label("errors", spec.errors), ", shape=oval, style=dashed");
-    std::vector<std::string> ids = flow_ids(spec);
-    for (size_t i = 0; i + 1 < ids.size(); ++i) {
-        bool last = i + 2 == ids.size();
-        out += fmt::format("    {} -> {}{};\n", ids[i], ids[i + 1],
-                           last && ordered(spec.sink) ? " [label=\"ordered\"]" : "");
-    }
+    for (const edge& e : flow_edges(spec))
+        out +=
+            fmt::format("    {} -> {}{};\n", e.from, e.to, e.ordered ? " [label=\"ordered\"]" : "");
     for (size_t i = 0; i < spec.stages.size(); ++i)
         out += fmt::format("    {} -> errors [style=dashed];\n", stage_id(i));
     return out + "}\n";
@@ -190,16 +220,15 @@ std::string render_dot(const engine::pipeline_spec& spec) {
 std::string render_mermaid(const engine::pipeline_spec& spec) {
     std::string out = "flowchart LR\n";
     mermaid_node(out, "source", io_label("source", spec.source), true);
-    for (size_t i = 0; i < spec.stages.size(); ++i)
+    for (size_t i = 0; i < spec.stages.size(); ++i) {
         mermaid_node(out, stage_id(i), stage_label(spec.stages[i]), false);
+        for (size_t b = 0; b < spec.stages[i].branches.size(); ++b)
+            mermaid_node(out, branch_id(i, b), branch_label(spec.stages[i].branches[b]), true);
+    }
     mermaid_node(out, "sink", io_label("sink", spec.sink), true);
     mermaid_node(out, "errors", io_label("errors", spec.errors), true);
-    std::vector<std::string> ids = flow_ids(spec);
-    for (size_t i = 0; i + 1 < ids.size(); ++i) {
-        bool last = i + 2 == ids.size();
-        out += fmt::format("    {} -->{} {}\n", ids[i],
-                           last && ordered(spec.sink) ? "|ordered|" : "", ids[i + 1]);
-    }
+    for (const edge& e : flow_edges(spec))
+        out += fmt::format("    {} -->{} {}\n", e.from, e.ordered ? "|ordered|" : "", e.to);
     for (size_t i = 0; i < spec.stages.size(); ++i)
         out += fmt::format("    {} -.-> errors\n", stage_id(i));
     return out;

@@ -23,7 +23,9 @@ std::string rate_text(double per_s) {
 
 /// Adaptive stages count too: their threads wait on the AIMD limit, which measures the latency.
 bool looks_io_bound(const engine::stage_spec& stage) {
-    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec" || stage.adaptive;
+    auto exec = [](const engine::branch_spec& b) { return b.processor == "exec"; };
+    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec" || stage.adaptive ||
+           std::any_of(stage.branches.begin(), stage.branches.end(), exec);
 }
 
 void check_workers(const engine::stage_spec& stage,

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <regex>
 #include <thread>
 
 #include "cli/lint.h"
@@ -38,11 +39,13 @@ std::vector<std::string> processor_names(const plugin::registry& registry) {
     return names;
 }
 
-std::string unknown_processor_message(const engine::stage_spec& stage,
+/// `owner` names who wants the processor: "stage 'hash'" or "stage 'fan' branch 'upper'".
+std::string unknown_processor_message(const std::string& owner,
+                                      const std::string& processor,
                                       const plugin::registry& registry) {
-    std::string message = "stage '" + stage.name + "': unknown processor '" + stage.processor + "'";
+    std::string message = owner + ": unknown processor '" + processor + "'";
     auto names = processor_names(registry);
-    if (auto guess = config::did_you_mean(stage.processor, names))
+    if (auto guess = config::did_you_mean(processor, names))
         message += "; did you mean '" + *guess + "'?";
     message += names.empty() ? " (no processor found: check --plugin-path or WPRUN_PLUGIN_PATH)"
                              : " (run `wprun plugins` to list them)";
@@ -51,19 +54,58 @@ std::string unknown_processor_message(const engine::stage_spec& stage,
     return message;
 }
 
-const plugin::processor_entry* find_processor(engine::stage_spec& stage,
+/// The processor `name` (loading `plugin_file` first when set), or nullptr after reporting it.
+const plugin::processor_entry* find_processor(const std::string& owner,
+                                              const std::string& name,
+                                              const std::string& plugin_file,
+                                              const location& where,
                                               const engine::pipeline_spec& spec,
                                               plugin::registry& registry,
                                               diagnostics& diags) {
-    if (!stage.plugin_file.empty()) {
-        std::filesystem::path file = stage.plugin_file;
+    if (!plugin_file.empty()) {
+        std::filesystem::path file = plugin_file;
         if (file.is_relative()) file = std::filesystem::path(spec.base_dir) / file;
         registry.load_file(file);
     }
-    const plugin::processor_entry* entry = registry.find(stage.processor);
-    if (entry == nullptr)
-        diags.error(stage.processor_where, unknown_processor_message(stage, registry));
+    const plugin::processor_entry* entry = registry.find(name);
+    if (entry == nullptr) diags.error(where, unknown_processor_message(owner, name, registry));
     return entry;
+}
+
+engine::branch_config to_branch_config(const engine::branch_spec& b,
+                                       const plugin::processor_entry& entry) {
+    engine::branch_config out;
+    out.name = b.name;
+    out.def = entry.def;
+    for (const auto& o : b.config.items) out.config.emplace_back(o.name, o.value);
+    if (!b.when_regex.empty()) out.when.emplace(b.when_regex, std::regex::ECMAScript);
+    out.when_key = b.when_key;
+    out.is_default = b.is_default;
+    return out;
+}
+
+/// A fan-out stage's composite: each branch's processor found and its config checked like a
+/// stage's. nullptr when a processor is unknown (`unknown` is then set).
+std::shared_ptr<engine::fan_out> prepare_fan_out(engine::stage_spec& stage,
+                                                 const engine::pipeline_spec& spec,
+                                                 plugin::registry& registry,
+                                                 diagnostics& diags,
+                                                 bool& unknown) {
+    std::vector<engine::branch_config> branches;
+    for (engine::branch_spec& b : stage.branches) {
+        std::string owner = "stage '" + stage.name + "' branch '" + b.name + "'";
+        const plugin::processor_entry* entry = find_processor(
+            owner, b.processor, b.plugin_file, b.processor_where, spec, registry, diags);
+        if (entry == nullptr) {
+            unknown = true;
+            continue;
+        }
+        config::check_options(b.config, plugin::schema_of(*entry->def), owner + " config", b.where,
+                              diags);
+        branches.push_back(to_branch_config(b, *entry));
+    }
+    if (branches.size() != stage.branches.size() || branches.empty()) return nullptr;
+    return std::make_shared<engine::fan_out>(stage.fan_out, std::move(branches));
 }
 
 using limiter_map = std::map<std::string, std::shared_ptr<engine::token_bucket>>;
@@ -102,17 +144,16 @@ void add_policies(engine::stage_config& cfg,
 }
 
 engine::stage_config to_stage_config(const engine::stage_spec& stage,
-                                     const plugin::processor_entry& entry) {
+                                     const wprun_processor_def& def) {
     engine::stage_config cfg;
     cfg.name = stage.name;
     cfg.processor = stage.processor;
-    cfg.def = entry.def;
+    cfg.def = &def;
     for (const auto& o : stage.config.items) cfg.config.emplace_back(o.name, o.value);
-    cfg.workers = resolve_workers(stage.workers, *entry.def);
+    cfg.workers = resolve_workers(stage.workers, def);
     if (stage.min_workers > 0) {  // dynamic: `max: auto` is one per hardware thread
         cfg.min_workers = stage.min_workers;
-        cfg.max_workers =
-            std::max(stage.min_workers, resolve_workers(stage.max_workers, *entry.def));
+        cfg.max_workers = std::max(stage.min_workers, resolve_workers(stage.max_workers, def));
         cfg.scale_up_after_ns = stage.scale_up_after_ns;
         cfg.idle_ns = stage.idle_ns;
     }
@@ -156,7 +197,7 @@ prepared_pipeline prepare_pipeline(const std::string& file,
                                    plugin::registry& registry) {
     config::load_result loaded = config::load_pipeline(file, overrides);
     if (loaded.diags.has_errors()) throw startup_error(exit_code::usage, loaded.diags);
-    prepared_pipeline out{std::move(loaded.spec), {}, {}};
+    prepared_pipeline out{std::move(loaded.spec), {}, {}, {}};
     diagnostics diags = std::move(loaded.diags);
     engine::pipeline_spec& spec = out.spec;
     check_io(spec.source, "source", &io::source_schema, io::source_types(), diags);
@@ -165,14 +206,26 @@ prepared_pipeline prepare_pipeline(const std::string& file,
     bool unknown = false;
     limiter_map limiters = make_shared_limiters(spec);
     for (engine::stage_spec& stage : spec.stages) {
-        const plugin::processor_entry* entry = find_processor(stage, spec, registry, diags);
+        if (stage.fan_out != engine::fan_out_mode::none) {
+            auto plan = prepare_fan_out(stage, spec, registry, diags, unknown);
+            if (plan == nullptr) continue;
+            engine::stage_config& cfg =
+                out.stages.emplace_back(to_stage_config(stage, *plan->def()));
+            cfg.config = plan->stage_config_entries();
+            add_policies(cfg, stage, limiters);
+            out.fan_outs.push_back(std::move(plan));
+            continue;
+        }
+        const plugin::processor_entry* entry =
+            find_processor("stage '" + stage.name + "'", stage.processor, stage.plugin_file,
+                           stage.processor_where, spec, registry, diags);
         if (entry == nullptr) {
             unknown = true;
             continue;
         }
         config::check_options(stage.config, plugin::schema_of(*entry->def),
                               "stage '" + stage.name + "' config", stage.where, diags);
-        add_policies(out.stages.emplace_back(to_stage_config(stage, *entry)), stage, limiters);
+        add_policies(out.stages.emplace_back(to_stage_config(stage, *entry->def)), stage, limiters);
     }
     if (diags.has_errors()) {
         bool plugin_trouble = unknown && !registry.load_failures().empty();

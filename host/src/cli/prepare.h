@@ -9,11 +9,13 @@
 // Not thread-safe (start-up is single-threaded).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "detail/error.h"
+#include "engine/fan_out.h"
 #include "engine/spec.h"
 #include "engine/stage.h"
 #include "plugin/registry.h"
@@ -24,6 +26,9 @@ struct prepared_pipeline {
     engine::pipeline_spec spec;
     std::vector<engine::stage_config> stages;
     diagnostics warnings;
+    /// The composites of the fan-out stages (`broadcast:`/`route:`): their stage_configs point
+    /// at them, so they must outlive every pipeline built from `stages`.
+    std::vector<std::shared_ptr<engine::fan_out>> fan_outs;
 };
 
 /// Loads the plugins on the search path (`--plugin-path` entries first); scan problems become

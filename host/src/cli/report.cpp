@@ -104,8 +104,21 @@ void print_balance(std::FILE* out, const engine::stage_report& s) {
     fmt::print(out, "{}\n", line);
 }
 
+/// "fan: branches: upper 4 → 4 out, digest 4 → 4 out (1 error); unrouted 2".
+void print_branches(std::FILE* out, const engine::stage_report& s) {
+    std::string line;
+    for (const engine::branch_counts& b : s.branches) {
+        line +=
+            fmt::format("{}{} {} → {} out", line.empty() ? "" : ", ", b.name, b.items, b.outputs);
+        if (b.errors) line += fmt::format(" ({} error(s))", b.errors);
+    }
+    if (s.unrouted) line += fmt::format("; unrouted {} (filtered)", s.unrouted);
+    fmt::print(out, "    {}: branches: {}\n", s.name, line);
+}
+
 /// Policy lines under a stage's row, only for what happened.
 void print_policies(std::FILE* out, const engine::stage_report& s) {
+    if (!s.branches.empty()) print_branches(out, s);
     print_scaling(out, s);
     if (s.balance != "shared") print_balance(out, s);
     if (s.per_level_in.size() > 1) print_levels(out, s);

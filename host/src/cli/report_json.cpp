@@ -106,8 +106,16 @@ json balance_json(const engine::stage_report& s) {
             {"stddev", w.stddev},    {"cv", w.cv()}, {"steals", s.steals}};
 }
 
+json branches_json(const engine::stage_report& s) {
+    json out = json::array();
+    for (const auto& b : s.branches)
+        out.push_back(
+            {{"name", b.name}, {"items", b.items}, {"outputs", b.outputs}, {"errors", b.errors}});
+    return out;
+}
+
 json stage_json(const engine::stage_report& s, double wall_seconds) {
-    return {
+    json stage = {
         {"name", s.name},
         {"processor", s.processor},
         {"workers", s.workers},
@@ -126,6 +134,11 @@ json stage_json(const engine::stage_report& s, double wall_seconds) {
         {"stuck_at_exit", s.stuck_at_exit},
         {"breaker", breaker_json(s)},
         {"limiter", {{"waits", s.limiter_waits}, {"waited_seconds", s.limiter_waited_seconds}}}};
+    if (!s.branches.empty()) {  // fan-out stages only
+        stage["branches"] = branches_json(s);
+        stage["unrouted"] = s.unrouted;
+    }
+    return stage;
 }
 
 json report_json(const run_record& r) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "config/fan_out.h"
 #include "config/node.h"
 #include "config/overrides.h"
 #include "config/policies.h"
@@ -181,12 +182,10 @@ private:
         stage.workers_where = stage.timeout_where = n.where;
         if (read_stage_name(n, ctx, stage.name)) ctx = "stage " + in_quotes(stage.name);
         check_keys(n, stage_keys(), ctx);
-        if (const node* p = required(n, "processor", ctx, "the processor to run, e.g. 'hash'"))
-            read_processor(*p, ctx, stage);
-        if (const node* p = n.find("plugin")) read_plugin(*p, ctx, stage);
+        // A fan-out stage's processor, plugin and config belong to its branches.
+        if (!read_fan_out(n, ctx, base_dir_, stage, out_.diags)) read_one_processor(n, ctx, stage);
         if (const node* w = n.find("workers")) read_workers(*w, ctx, stage);
         if (const node* q = n.find("queue")) read_queue(*q, ctx, stage);
-        if (const node* c = n.find("config")) read_config(*c, ctx, stage);
         read_stage_policies(n, ctx, out_.spec.limiters, stage, out_.diags);
         check_adaptive(stage, ctx);
         out_.spec.stages.push_back(std::move(stage));
@@ -198,6 +197,15 @@ private:
             error(stage.workers_where, ctx +
                                            ": workers: adaptive cannot be combined with batch: "
                                            "(use a fixed or dynamic worker count)");
+    }
+
+    void read_one_processor(const node& n, const std::string& ctx, engine::stage_spec& stage) {
+        if (const node* p = required(n, "processor", ctx,
+                                     "the processor to run, e.g. 'hash'; or 'broadcast' or "
+                                     "'route' with branches"))
+            read_processor(*p, ctx, stage);
+        if (const node* p = n.find("plugin")) read_plugin(*p, ctx, stage);
+        if (const node* c = n.find("config")) read_config(*c, ctx, stage);
     }
 
     bool read_stage_name(const node& stage, const std::string& ctx, std::string& into) {
@@ -442,9 +450,9 @@ const std::vector<std::string>& top_level_keys() {
 
 const std::vector<std::string>& stage_keys() {
     static const std::vector<std::string> keys{
-        "name",     "processor",  "plugin",     "workers",         "queue",
-        "config",   "retry",      "rate_limit", "circuit_breaker", "timeout",
-        "on_error", "max_errors", "batch",      "priority",        "balance"};
+        "name",     "processor",  "broadcast", "route",      "plugin",          "workers",
+        "queue",    "config",     "retry",     "rate_limit", "circuit_breaker", "timeout",
+        "on_error", "max_errors", "batch",     "priority",   "balance"};
     return keys;
 }
 

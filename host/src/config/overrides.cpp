@@ -76,6 +76,26 @@ node* find_stage(node& stages, std::string_view name) {
     return nullptr;
 }
 
+/// A branch's name in `broadcast:`/`route:`: its `name`, or (unnamed) its processor's.
+const node* branch_name(const node& branch) {
+    const node* n = branch.find("name");
+    if (n == nullptr) n = branch.find("processor");
+    return n != nullptr && n->is_scalar() ? n : nullptr;
+}
+
+bool is_branch_list(const node& n) {
+    return n.kind == node_kind::sequence && (n.key == "broadcast" || n.key == "route");
+}
+
+node* find_branch(node& branches, std::string_view name, std::vector<std::string>& names) {
+    for (auto& branch : branches.children) {
+        const node* n = branch_name(branch);
+        if (n != nullptr && n->text == name) return &branch;
+        if (n != nullptr) names.push_back(n->text);
+    }
+    return nullptr;
+}
+
 node& add_entry(node& map, const std::string& key) {
     node& child = map.children.emplace_back();
     child.key = key;
@@ -101,6 +121,13 @@ node* step(node& parent, const std::string& segment, const setting& s, diagnosti
         if (node* stage = find_stage(parent, segment)) return stage;
         diags.error({}, "--set " + s.text + ": no stage named '" + segment +
                             "' (stages: " + join_names(stage_names(parent)) + ")");
+        return nullptr;
+    }
+    if (is_branch_list(parent)) {
+        std::vector<std::string> names;
+        if (node* branch = find_branch(parent, segment, names)) return branch;
+        diags.error({}, "--set " + s.text + ": no branch named '" + segment + "' in '" +
+                            parent.key + "' (branches: " + join_names(names) + ")");
         return nullptr;
     }
     if (!make_map(parent)) {

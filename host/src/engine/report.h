@@ -64,6 +64,14 @@ struct concurrency_report {
     unsigned min = 0, max = 0;
 };
 
+/// What one branch of a fan-out stage (`broadcast:`/`route:`) did.
+struct branch_counts {
+    std::string name;
+    uint64_t items = 0;    ///< items handed to the branch (retries not counted again)
+    uint64_t outputs = 0;  ///< outputs of it that went downstream
+    uint64_t errors = 0;   ///< calls that did not return OK (RETRY included)
+};
+
 struct stage_report {
     std::string name;
     std::string processor;
@@ -88,6 +96,10 @@ struct stage_report {
     unsigned max_workers_seen = 0;
     std::string balance = "shared";  ///< how items reach the workers (`balance:`)
     uint64_t steals = 0;             ///< balance: steal: items taken from another worker's lane
+    /// Fan-out stages only, once the stage has finished: per branch, and the items no route
+    /// rule matched (filtered).
+    std::vector<branch_counts> branches;
+    uint64_t unrouted = 0;
 };
 
 /// How evenly a stage's workers shared its items (from `per_worker_in`).

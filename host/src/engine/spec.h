@@ -173,8 +173,35 @@ struct adaptive_spec {
     location where;
 };
 
+/// How a fan-out stage hands an item to its branches.
+enum class fan_out_mode {
+    none,       ///< a plain stage: one processor
+    broadcast,  ///< `broadcast:` every item goes to every branch
+    route,      ///< `route:` each item goes to the branches whose rule matches (or the default)
+};
+
+/// "broadcast(a, b)" or "route(a, b)": a fan-out stage's processor text, from its branch names.
+inline std::string fan_out_text(fan_out_mode mode, const std::vector<std::string>& names) {
+    std::string text = mode == fan_out_mode::route ? "route(" : "broadcast(";
+    for (size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + names[i];
+    return text + ")";
+}
+
+/// One branch of a fan-out stage: a processor with its own config (and, in `route:`, its rule).
+struct branch_spec {
+    std::string name;  ///< unique in the stage; default: the processor's name
+    std::string processor;
+    std::string plugin_file;  ///< optional: load the processor from this library file
+    options config;           ///< checked against the processor's schema, like a stage's
+    std::string when_regex;   ///< route: ECMAScript regex searched for; empty with `is_default`
+    bool when_key = false;    ///< route: search the item's key instead of its payload
+    bool is_default = false;  ///< route: gets the items that no rule matches
+    location where, processor_where, when_where;
+};
+
 struct stage_spec {
     std::string name;
+    /// The processor's name; for a fan-out stage, its text: "broadcast(upper, hash)".
     std::string processor;
     std::string plugin_file;  ///< optional: load the processor from this library file
     unsigned workers = 0;     ///< 0 = auto (hardware threads)
@@ -193,6 +220,8 @@ struct stage_spec {
     std::optional<batch_spec> batch;
     std::optional<priority_spec> priority;
     balance_strategy balance = balance_strategy::shared;  ///< how items reach the workers
+    fan_out_mode fan_out = fan_out_mode::none;
+    std::vector<branch_spec> branches;  ///< fan-out stages only, in file order
     location where;
     location processor_where;
     location balance_where;  ///< of the `balance` value (the stage's when not set)

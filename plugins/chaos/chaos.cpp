@@ -8,7 +8,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -103,6 +107,11 @@ public:
             {"stall_every", WPRUN_TYPE_INT, "0", false,
              "seq k-1, 2k-1, .. hang until stopped or stall_max, then REJECT; 0 = off"},
             {"stall_max", WPRUN_TYPE_DURATION, "10s", false, "longest stall"},
+            {"crash_every", WPRUN_TYPE_INT, "0", false,
+             "seq k-1, 2k-1, .. crash the process (see crash); 0 = off"},
+            {"crash", WPRUN_TYPE_STRING, "segv", false,
+             "how crash_every crashes: segv, abort, exit (status 3) or hang (forever)"},
+            {"leak", WPRUN_TYPE_SIZE, "0", false, "bytes leaked (allocated, never freed) per item"},
         };
     }
 
@@ -118,10 +127,19 @@ public:
           sleep_ns_(non_negative_duration(cfg, "sleep", 0)),
           jitter_ns_(non_negative_duration(cfg, "jitter", 0)),
           stall_every_(non_negative(cfg, "stall_every", 0)),
-          stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)) {
+          stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)),
+          crash_every_(non_negative(cfg, "crash_every", 0)),
+          crash_(parse_crash(cfg.get_string("crash", "segv"))),
+          leak_bytes_(cfg.get_size("leak", 0)) {
         if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
             throw wprun::config_error("chaos: 'fail_rate' must be in [0, 1]");
     }
+
+    ~chaos() {
+        for (void* p : leaked_) std::free(p);  // leaked during the run, returned at the end
+    }
+    chaos(const chaos&) = delete;
+    chaos& operator=(const chaos&) = delete;
 
     // The order is part of the contract (see README): fatal, retry, latency, stall, throw, fail.
     result process(const job& j, emitter& out) const {
@@ -130,12 +148,50 @@ public:
             return wprun::reject(
                 "chaos: stopped during injected latency (seq=" + std::to_string(j.seq) + ")");
         if (every(stall_every_, j.seq)) return stall(j, out);
+        if (every(crash_every_, j.seq)) crash_now();
+        if (leak_bytes_ > 0) leak();
         if (result r = item_fault(j); !r.is_ok()) return r;
         out.emit(j.payload);
         return wprun::ok();
     }
 
 private:
+    enum class crash_kind { segv, abort, exit, hang };
+
+    static crash_kind parse_crash(const std::string& text) {
+        if (text == "segv") return crash_kind::segv;
+        if (text == "abort") return crash_kind::abort;
+        if (text == "exit") return crash_kind::exit;
+        if (text == "hang") return crash_kind::hang;
+        throw wprun::config_error("chaos: 'crash' must be segv, abort, exit or hang, not '" + text +
+                                  "'");
+    }
+
+    /// Takes the whole process down (or hangs it, deaf to should_stop): run it isolated.
+    [[noreturn]] void crash_now() const {
+        switch (crash_) {
+            case crash_kind::segv:
+                std::raise(SIGSEGV);
+                break;
+            case crash_kind::abort:
+                std::abort();
+            case crash_kind::exit:
+                std::_Exit(3);
+            case crash_kind::hang:
+                break;
+        }
+        for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+
+    /// Allocates and touches `leak` bytes that are never freed (a leaking plugin).
+    void leak() const {
+        void* p = std::malloc(leak_bytes_);
+        if (p == nullptr) throw std::bad_alloc();
+        std::memset(p, 1, leak_bytes_);
+        std::lock_guard lock(leak_mutex_);
+        leaked_.push_back(p);  // still reachable: LeakSanitizer stays quiet, memory still grows
+    }
+
     static wprun::status parse_fail_status(const std::string& text) {
         if (text == "reject") return wprun::status::reject;
         if (text == "retry") return wprun::status::retry;
@@ -208,6 +264,11 @@ private:
     int64_t jitter_ns_;
     int64_t stall_every_;
     int64_t stall_max_ns_;
+    int64_t crash_every_;
+    crash_kind crash_;
+    uint64_t leak_bytes_;
+    mutable std::vector<void*> leaked_;  // guarded by leak_mutex_
+    mutable std::mutex leak_mutex_;
 };
 
 }  // namespace

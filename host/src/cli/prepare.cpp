@@ -11,6 +11,8 @@
 #include "config/options_check.h"
 #include "config/suggest.h"
 #include "io/factory.h"
+#include "isolation/child_process.h"
+#include "isolation/isolated_processor.h"
 #include "plugin/search_path.h"
 
 namespace wprun::cli {
@@ -121,6 +123,29 @@ engine::stage_config to_stage_config(const engine::stage_spec& stage,
     return cfg;
 }
 
+/// `isolation: process`: the stage runs `isolated_def`, which starts `wprun-worker` children.
+void isolate(engine::stage_config& cfg,
+             const engine::stage_spec& stage,
+             const plugin::processor_entry& entry,
+             diagnostics& diags) {
+    if (stage.isolation != engine::isolation_mode::process) return;
+    isolation::isolation_target target;
+    target.worker_binary = isolation::default_worker_binary();
+    target.plugin_file = std::filesystem::absolute(entry.file).string();
+    target.processor = stage.processor;
+    target.timeout_ns = cfg.timeout_ns;
+    target.retry = cfg.retry.has_value() && cfg.retry->attempts > 1;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(target.worker_binary, ec))
+        diags.error(stage.isolation_where, "stage '" + stage.name +
+                                               "': isolation: process needs the wprun-worker "
+                                               "helper beside wprun, but '" +
+                                               target.worker_binary +
+                                               "' does not exist: reinstall wprun");
+    cfg.def = isolation::isolated_def(*entry.def);
+    cfg.config = isolation::isolated_config(target, std::move(cfg.config));
+}
+
 }  // namespace
 
 std::string unknown_name_message(std::string_view what,
@@ -167,7 +192,9 @@ prepared_pipeline prepare_pipeline(const std::string& file,
         }
         config::check_options(stage.config, plugin::schema_of(*entry->def),
                               "stage '" + stage.name + "' config", stage.where, diags);
-        add_policies(out.stages.emplace_back(to_stage_config(stage, *entry)), stage, limiters);
+        engine::stage_config& cfg = out.stages.emplace_back(to_stage_config(stage, *entry));
+        add_policies(cfg, stage, limiters);
+        isolate(cfg, stage, *entry, diags);
     }
     if (diags.has_errors()) {
         bool plugin_trouble = unknown && !registry.load_failures().empty();

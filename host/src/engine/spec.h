@@ -160,6 +160,12 @@ struct priority_spec {
     location where;
 };
 
+/// `isolation:` — where a stage's processor runs.
+enum class isolation_mode {
+    none,     ///< in the host process (the default)
+    process,  ///< in `wprun-worker` child processes, one per worker: a crash costs one item
+};
+
 struct stage_spec {
     std::string name;
     std::string processor;
@@ -178,10 +184,12 @@ struct stage_spec {
     error_policy_spec on_error;
     std::optional<batch_spec> batch;
     std::optional<priority_spec> priority;
+    isolation_mode isolation = isolation_mode::none;
     location where;
     location processor_where;
-    location workers_where;  ///< of the `workers` value (the stage's when not set)
-    location timeout_where;  ///< of the `timeout` value (the stage's when not set)
+    location isolation_where;  ///< of the `isolation` value
+    location workers_where;    ///< of the `workers` value (the stage's when not set)
+    location timeout_where;    ///< of the `timeout` value (the stage's when not set)
 };
 
 /// What `wprun test` checks after running the pipeline.

@@ -378,8 +378,11 @@ wprun_status stage::timed_call(worker& w, item& it, uint32_t attempt, circuit_br
     bool late = cfg_.timeout_ns > 0 && spent > cfg_.timeout_ns && st != WPRUN_FATAL;
     if (late) {
         bump(w.counts.timed_out);
-        std::snprintf(w.error, sizeof w.error, "timed out after %s",
-                      format_ms(cfg_.timeout_ns).c_str());
+        // A processor that enforces the timeout itself (isolation: process kills the worker)
+        // already says so: keep its message.
+        if (std::strncmp(w.error, "timed out", 9) != 0)
+            std::snprintf(w.error, sizeof w.error, "timed out after %s",
+                          format_ms(cfg_.timeout_ns).c_str());
         st = retry_ ? WPRUN_RETRY : WPRUN_REJECT;  // a retry policy may try a slow call again
     }
     if (breaker_) breaker_->record(v, st != WPRUN_RETRY && !late);

@@ -99,10 +99,12 @@ frame_reader::fill_result frame_reader::fill(int wait_ms) {
     size_t want = read_chunk;
     if (end_ >= 4) want = std::max(want, static_cast<size_t>(load_u32(buf_.data())) + 4 - end_);
     if (buf_.size() - end_ < want) buf_.resize(end_ + want);
-    pollfd p{fd_, POLLIN, 0};
-    int ready = ::poll(&p, 1, wait_ms);
-    if (ready == 0) return fill_result::timeout;
-    if (ready < 0) return errno == EINTR ? fill_result::timeout : fill_result::error;
+    if (wait_ms >= 0) {  // a blocking read needs no poll
+        pollfd p{fd_, POLLIN, 0};
+        int ready = ::poll(&p, 1, wait_ms);
+        if (ready == 0) return fill_result::timeout;
+        if (ready < 0) return errno == EINTR ? fill_result::timeout : fill_result::error;
+    }
     ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
     if (got == 0) return fill_result::eof;
     if (got < 0) return errno == EINTR || errno == EAGAIN ? fill_result::more : fill_result::error;

@@ -1,6 +1,6 @@
 // library: one plugin shared library, loaded and checked.
 //
-// `library::load` opens a file (RTLD_NOW, so a missing symbol is reported now rather than in
+// `library::load` refuses a file others could write (plugin/permissions.h), opens it (RTLD_NOW, so a missing symbol is reported now rather than in
 // the middle of a run; RTLD_LOCAL, so plugins cannot see each other's symbols), checks the ABI
 // handshake, calls `wprun_plugin_init` and checks what it returns. Every problem is a
 // startup_error(exit_code::plugin) whose message names the file and says what to do. The

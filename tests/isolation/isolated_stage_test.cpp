@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "engine/pipeline.h"
 #include "isolation/isolated_processor.h"
@@ -46,6 +47,7 @@ struct stage_options {
     unsigned workers = 2;
     int64_t timeout_ns = 0;
     unsigned attempts = 1;
+    size_t batch_items = 0;  ///< > 0: `batch: {items: N}`
     std::string worker = WPRUN_WORKER_BINARY;
 };
 
@@ -61,6 +63,11 @@ engine::stage_config isolated_stage(const stage_options& o) {
         r.attempts = o.attempts;
         r.initial_ns = r.max_ns = 1'000'000;
         c.retry = r;
+    }
+    if (o.batch_items > 0) {
+        engine::batch_spec b;
+        b.items = o.batch_items;
+        c.batch = b;
     }
     isolation_target t{o.worker, o.plugin, o.processor, o.timeout_ns, o.attempts > 1};
     c.config = isolated_config(t, o.config);
@@ -89,6 +96,12 @@ void expect_failures(const outcome& o, size_t n, const std::string& message) {
     for (const auto& f : o.errors.failures) EXPECT_EQ(f.message, message) << "seq " << f.seq;
 }
 
+std::set<uint64_t> failed_seqs(const outcome& o) {
+    std::set<uint64_t> out;
+    for (const auto& f : o.errors.failures) out.insert(f.seq);
+    return out;
+}
+
 /// Children of this process that have not been reaped (zombies included).
 size_t children_left() {
     size_t n = 0;
@@ -115,7 +128,20 @@ TEST(IsolatedStage, ASegfaultCostsOnlyItsItem) {
     } else {
         expect_failures(*o, 5, "worker crashed: signal 11 (SIGSEGV)");
     }
-    EXPECT_EQ(o->errors.failures[0].seq, 9u);
+    EXPECT_EQ(failed_seqs(*o), (std::set<uint64_t>{9, 19, 29, 39, 49}));
+}
+
+TEST(IsolatedStage, ACrashInTheMiddleOfABatchCostsOnlyItsItem) {
+    // With `batch:` (and no call policy) the jobs of a batch go to the child in one write; the
+    // jobs after the one it died on go to a new child.
+    auto o = run(
+        {.config = {{"crash_every", "4"}, {"crash", "exit"}}, .workers = 1, .batch_items = 10}, 20);
+    EXPECT_EQ(o->report.totals.written, 15u);
+    expect_failures(*o, 5, "worker crashed: exited with status 3");
+    EXPECT_EQ(failed_seqs(*o), (std::set<uint64_t>{3, 7, 11, 15, 19}));
+    EXPECT_EQ(o->sink.lines.front(), "0");
+    EXPECT_EQ(o->sink.lines.back(), "18");
+    EXPECT_GE(o->report.stages[0].counts.batches, 2u);
 }
 
 TEST(IsolatedStage, AnAbortCostsOnlyItsItem) {

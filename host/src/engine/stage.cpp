@@ -413,6 +413,7 @@ void stage::call_batch(worker& w, item* batch, size_t n) {
     w.errors.assign(n * error_capacity, '\0');
     for (size_t i = 0; i < n; ++i) {
         w.jobs[i] = to_job(batch[i]);
+        batch[i].attempt = w.jobs[i].attempt;  // as call_once does: a failure reports attempt 1
         w.results[i] = {WPRUN_OK, {&w.errors[i * error_capacity], error_capacity}};
     }
     w.batch_outputs.clear();

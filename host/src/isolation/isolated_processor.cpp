@@ -258,6 +258,51 @@ void worker_destroy(void*, void* worker) {
     delete w;
 }
 
+void put_job(frame_writer& request, const wprun_job& job, int64_t left) {
+    request.begin(frame_type::process);
+    request.put_u64(job.seq);
+    request.put_u32(job.attempt);
+    request.put_u32(static_cast<uint32_t>(job.priority));
+    request.put_u64(static_cast<uint64_t>(left));
+    request.put_bytes({job.key.data, job.key.size});
+    request.put_bytes({job.payload.data, job.payload.size});
+}
+
+/// Sends `jobs` in one write and reads their replies in order. The child works through them one
+/// by one and answers each before it starts the next, so the first job without a reply is the
+/// one it died on: that job fails, and the jobs after it go to a new child.
+void process_jobs(worker_state& w,
+                  const wprun_job* jobs,
+                  size_t count,
+                  wprun_emitter* out,
+                  wprun_result* results,
+                  size_t& first) {
+    while (first < count) {
+        std::string why;
+        if (!w.child.running() && !start_child(w, why)) {
+            for (size_t i = first; i < count; ++i) {
+                write_error(&results[i].error, "cannot start a new worker: " + why);
+                results[i].status = failure(w);
+            }
+            return;
+        }
+        w.request.clear();
+        bool sent = true;
+        for (size_t i = first; i < count && sent; ++i) {
+            put_job(w.request, jobs[i], 0);
+            sent = w.request.end();
+        }
+        sent = sent && send_all(w.child.socket(), w.request.data());
+        while (first < count) {
+            engine::host_api()->select(out, first);
+            wait_end end = sent ? await_done(w, out, 0) : wait_end::died;
+            write_error(&results[first].error, end == wait_end::done ? w.message : bury(w, end));
+            results[first++].status = end == wait_end::done ? w.status : failure(w);
+            if (end != wait_end::done) break;
+        }
+    }
+}
+
 wprun_status process_job(void* worker,
                          const wprun_job* job,
                          wprun_emitter* out,
@@ -271,13 +316,7 @@ wprun_status process_job(void* worker,
     int64_t left = 0;
     int64_t deadline = deadline_of(out, left);
     w.request.clear();
-    w.request.begin(frame_type::process);
-    w.request.put_u64(job->seq);
-    w.request.put_u32(job->attempt);
-    w.request.put_u32(static_cast<uint32_t>(job->priority));
-    w.request.put_u64(static_cast<uint64_t>(left));
-    w.request.put_bytes({job->key.data, job->key.size});
-    w.request.put_bytes({job->payload.data, job->payload.size});
+    put_job(w.request, *job, left);
     return round_trip(w, out, deadline, error);
 }
 
@@ -309,6 +348,24 @@ wprun_status process(
     return guarded(error, WPRUN_REJECT, [&] { return process_job(worker, job, out, error); });
 }
 
+void process_batch(void*,
+                   void* worker,
+                   const wprun_job* jobs,
+                   size_t count,
+                   wprun_emitter* out,
+                   wprun_result* results) {
+    auto& w = *static_cast<worker_state*>(worker);
+    size_t settled = 0;
+    try {
+        process_jobs(w, jobs, count, out, results, settled);
+    } catch (...) {  // out of memory: the jobs without a result fail
+        for (size_t i = settled; i < count; ++i) {
+            results[i].status = WPRUN_REJECT;
+            write_error(&results[i].error, "isolation: out of memory");
+        }
+    }
+}
+
 wprun_status flush(
     void*, void* const* workers, size_t count, wprun_emitter* out, wprun_error* error) {
     return guarded(error, WPRUN_FATAL, [&] { return flush_all(workers, count, out, error); });
@@ -324,6 +381,7 @@ wprun_processor_def make_def(bool with_flush) {
     d.worker_create = &worker_create;
     d.worker_destroy = &worker_destroy;
     d.process = &process;
+    d.process_batch = &process_batch;
     d.flush = with_flush ? &flush : nullptr;
     return d;
 }

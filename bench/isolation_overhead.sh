@@ -2,12 +2,15 @@
 # isolation_overhead.sh: the cost per item of `isolation: process` against in-process.
 # range(N) -> text.upper (workers W) -> null, run alternately in-process and isolated, RUNS
 # times each; prints each run's wall time and the medians, and the overhead per item.
-# Usage: bench/isolation_overhead.sh [WPRUN] [N] [RUNS] [WORKERS]
+# EXTRA is added to the stage's map: e.g. "timeout: 10s" (any call policy makes the stage call
+# the processor one item at a time: one round trip per item, instead of a batch per write).
+# Usage: bench/isolation_overhead.sh [WPRUN] [N] [RUNS] [WORKERS] [EXTRA]
 set -euo pipefail
 wprun=${1:-build/release/bin/wprun}
 n=${2:-200000}
 runs=${3:-7}
 workers=${4:-1}
+extra=${5:+, $5}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
@@ -16,7 +19,7 @@ for mode in none process; do
 name: overhead-$mode
 source: {type: range, count: $n}
 stages:
-  - {name: upper, processor: upper, workers: $workers, isolation: $mode}
+  - {name: upper, processor: upper, workers: $workers, isolation: $mode$extra}
 sink: {type: null}
 YAML
 done

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -112,6 +113,12 @@ public:
             {"crash", WPRUN_TYPE_STRING, "segv", false,
              "how crash_every crashes: segv, abort, exit (status 3) or hang (forever)"},
             {"leak", WPRUN_TYPE_SIZE, "0", false, "bytes leaked (allocated, never freed) per item"},
+            {"invalid_status_every", WPRUN_TYPE_INT, "0", false,
+             "seq k-1, 2k-1, .. return status 7, which no host knows; 0 = off"},
+            {"emit_thread_every", WPRUN_TYPE_INT, "0", false,
+             "seq k-1, 2k-1, .. emit from a thread of the plugin's own; 0 = off"},
+            {"emit_after_flush", WPRUN_TYPE_BOOL, "false", false,
+             "keep flush's emitter and emit through it when destroyed"},
         };
     }
 
@@ -130,13 +137,17 @@ public:
           stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)),
           crash_every_(non_negative(cfg, "crash_every", 0)),
           crash_(parse_crash(cfg.get_string("crash", "segv"))),
-          leak_bytes_(cfg.get_size("leak", 0)) {
+          leak_bytes_(cfg.get_size("leak", 0)),
+          invalid_status_every_(non_negative(cfg, "invalid_status_every", 0)),
+          emit_thread_every_(non_negative(cfg, "emit_thread_every", 0)),
+          emit_after_flush_(cfg.get_bool("emit_after_flush", false)) {
         if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
             throw wprun::config_error("chaos: 'fail_rate' must be in [0, 1]");
     }
 
     ~chaos() {
         for (void* p : leaked_) std::free(p);  // leaked during the run, returned at the end
+        if (after_flush_) after_flush_->emit("emitted after flush");  // the host must refuse it
     }
     chaos(const chaos&) = delete;
     chaos& operator=(const chaos&) = delete;
@@ -150,8 +161,20 @@ public:
         if (every(stall_every_, j.seq)) return stall(j, out);
         if (every(crash_every_, j.seq)) crash_now();
         if (leak_bytes_ > 0) leak();
+        if (every(invalid_status_every_, j.seq))
+            return {static_cast<wprun::status>(7), "chaos: injected invalid status 7"};
+        if (every(emit_thread_every_, j.seq)) {
+            std::thread([&] { out.emit(j.payload); }).join();  // the host must refuse it
+            return wprun::ok();
+        }
         if (result r = item_fault(j); !r.is_ok()) return r;
         out.emit(j.payload);
+        return wprun::ok();
+    }
+
+    /// Emits nothing; with `emit_after_flush`, keeps the emitter to misuse it later.
+    wprun::result flush(emitter& out) const {
+        if (emit_after_flush_) after_flush_.emplace(out);
         return wprun::ok();
     }
 
@@ -269,6 +292,10 @@ private:
     uint64_t leak_bytes_;
     mutable std::vector<void*> leaked_;  // guarded by leak_mutex_
     mutable std::mutex leak_mutex_;
+    int64_t invalid_status_every_;
+    int64_t emit_thread_every_;
+    bool emit_after_flush_;
+    mutable std::optional<emitter> after_flush_;  // set by flush (one thread), used by ~chaos
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 
+#include "engine/host_api.h"
 #include "engine/pipeline.h"
 #include "isolation/isolated_processor.h"
 #include "plugin/library.h"
@@ -48,6 +49,7 @@ struct stage_options {
     int64_t timeout_ns = 0;
     unsigned attempts = 1;
     size_t batch_items = 0;  ///< > 0: `batch: {items: N}`
+    bool isolated = true;    ///< false: the same stage in-process
     std::string worker = WPRUN_WORKER_BINARY;
 };
 
@@ -71,6 +73,10 @@ engine::stage_config isolated_stage(const stage_options& o) {
     }
     isolation_target t{o.worker, o.plugin, o.processor, o.timeout_ns, o.attempts > 1};
     c.config = isolated_config(t, o.config);
+    if (!o.isolated) {
+        c.def = &processor(o.plugin, o.processor);
+        c.config = o.config;
+    }
     return c;
 }
 
@@ -219,6 +225,49 @@ TEST(IsolatedStage, AMissingWorkerBinaryIsAStartupError) {
 TEST(IsolatedStage, NoChildOutlivesTheRun) {
     run({.config = {{"crash_every", "7"}, {"crash", "exit"}}, .workers = 3}, 50);
     EXPECT_EQ(children_left(), 0u);
+}
+
+// ---- plugins that misuse the host API, in-process and isolated ---------------------------
+
+const std::string misused = engine::misused_emit_text;
+
+class misbehaving : public ::testing::TestWithParam<bool> {};
+
+TEST_P(misbehaving, AnInvalidStatusFailsItsItem) {
+    auto o = run({.config = {{"invalid_status_every", "5"}}, .isolated = GetParam()}, 10);
+    EXPECT_EQ(o->report.totals.written, 8u);
+    expect_failures(*o, 2, "invalid status 7: chaos: injected invalid status 7");
+}
+
+TEST_P(misbehaving, AnEmitFromAThreadOfItsOwnIsRefusedAndFailsItsItem) {
+    auto o = run({.config = {{"emit_thread_every", "5"}}, .isolated = GetParam()}, 10);
+    EXPECT_EQ(o->report.totals.written, 8u);
+    expect_failures(*o, 2, misused);
+    EXPECT_EQ(failed_seqs(*o), (std::set<uint64_t>{4, 9}));
+}
+
+TEST_P(misbehaving, AnEmitAfterFlushIsRefused) {
+    auto o = run({.config = {{"emit_after_flush", "true"}}, .isolated = GetParam()}, 10);
+    EXPECT_EQ(o->report.totals.written, 10u);
+    EXPECT_TRUE(o->report.totals.balanced());
+    EXPECT_TRUE(o->errors.failures.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(IsolatedAndInProcess,
+                         misbehaving,
+                         ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "isolated" : "in_process"; });
+
+TEST(MisbehavingPlugin, AnEmitAfterFlushIsLoggedInProcess) {
+    auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+    auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", ring));
+    run({.config = {{"emit_after_flush", "true"}}, .isolated = false}, 3);
+    spdlog::set_default_logger(previous);
+    bool logged = false;
+    for (const auto& line : ring->last_formatted())
+        logged = logged || line.find(misused) != std::string::npos;
+    EXPECT_TRUE(logged);
 }
 
 }  // namespace

@@ -194,6 +194,7 @@ bool stage::create_worker_state(worker& w) {
 }
 
 void stage::work(worker& w) {
+    w.emitter.owner = std::this_thread::get_id();
     create_worker_state(w);
     stage_queue::consumer in(*in_);
     stage_queue::producer out(*out_);
@@ -439,6 +440,10 @@ void stage::settle(worker& w, item& in, wprun_status st, const char* message, si
             w.emitter.too_large ? too_large_text_.c_str() : "out of memory while emitting outputs";
         w.emitter.out_of_memory = w.emitter.too_large = false;
     }
+    if (w.emitter.misused.exchange(false, std::memory_order_relaxed)) {
+        st = WPRUN_REJECT;
+        message = misused_emit_text;
+    }
     if (st == WPRUN_OK) return adopt_outputs(w, in, first);
     w.outputs.resize(first);  // outputs of a failed call are discarded
     // A call that gave up because the run was cancelled (should_stop) did not fail its item.
@@ -532,6 +537,11 @@ void stage::flush(worker& w, stage_queue::producer& out) {
     wprun_error error{w.error, sizeof w.error};
     w.emitter.out = &w.outputs;
     wprun_status st = cfg_.def->flush(instance_, states.data(), states.size(), &w.emitter, &error);
+    w.emitter.out = nullptr;  // the end: an emit from now on is refused
+    if (st == WPRUN_OK && w.emitter.misused.load(std::memory_order_relaxed)) {
+        st = WPRUN_FATAL;
+        std::snprintf(w.error, sizeof w.error, "%s", misused_emit_text);
+    }
     if (st != WPRUN_OK) {
         w.outputs.clear();
         signals_->fail(stop_reason::fatal,

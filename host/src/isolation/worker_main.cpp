@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "detail/error.h"
@@ -49,6 +51,8 @@ bool send_locked(std::string_view data) {
 struct child_emitter {
     frame_writer* reply = nullptr;
     uint64_t deadline_ns = 0;  // CLOCK_MONOTONIC, 0 = none
+    std::thread::id owner = std::this_thread::get_id();
+    std::atomic<bool> misused{false};  // an emit from another thread, refused
 };
 
 child_emitter* from(wprun_emitter* out) { return reinterpret_cast<child_emitter*>(out); }
@@ -68,6 +72,11 @@ void log(const wprun_stage_context*, wprun_log_level level, const char* message,
 }
 
 int emit(wprun_emitter* out, const char* data, size_t size) {
+    // `reply` is not thread-safe, and is gone after flush.
+    if (std::this_thread::get_id() != from(out)->owner || from(out)->reply == nullptr) {
+        from(out)->misused = true;
+        return 1;
+    }
     try {
         frame_writer& w = *from(out)->reply;
         w.begin(frame_type::emit);
@@ -180,7 +189,10 @@ private:
     bool serve(const frame& f) {
         char message[error_capacity] = {};
         wprun_error error{message, sizeof message};
-        child_emitter out{&reply_, 0};
+        child_emitter& out = out_;
+        out.reply = &reply_;
+        out.deadline_ns = 0;
+        out.misused = false;
         wprun_status st;
         if (f.type == frame_type::process) {
             st = process(f.body, out, error);
@@ -191,6 +203,12 @@ private:
             return false;
         }
         message[sizeof message - 1] = '\0';
+        if (f.type == frame_type::flush) out.reply = nullptr;  // the end: later emits are refused
+        if (out.misused) {
+            reply_.clear();  // its outputs are dropped with it
+            return reply(f.type == frame_type::flush ? WPRUN_FATAL : WPRUN_REJECT,
+                         wprun::engine::misused_emit_text);
+        }
         return reply(st, message);
     }
 
@@ -218,6 +236,7 @@ private:
     }
 
     frame_reader reader_{sock};
+    child_emitter out_;  // lives as long as the processor: a plugin may keep it
     frame_writer reply_;
     std::optional<wprun::plugin::library> library_;
     const wprun_processor_def* def_ = nullptr;

@@ -160,7 +160,12 @@ bool start_child(worker_state& w, std::string& why) {
     wait_end end =
         send_request(w) ? await_done(w, nullptr, steady_ns() + start_limit_ns) : wait_end::died;
     if (end == wait_end::done && w.status == WPRUN_OK) return true;
-    why = end == wait_end::done ? w.message : "worker did not start: " + bury(w, end);
+    if (end == wait_end::done)
+        why = w.message;
+    else if (end == wait_end::timed_out)
+        why = "worker did not start within " + std::to_string(start_limit_ns / 1'000'000'000) + "s";
+    else
+        why = "worker did not start: " + bury(w, end);
     w.child.kill_now();
     return false;
 }

@@ -36,7 +36,8 @@ void log(const wprun_stage_context* ctx,
 
 /// An emit from a thread other than the owner's, or after flush, must not touch `out`.
 bool misused(wprun_emitter* out) noexcept {
-    if (out->out != nullptr && std::this_thread::get_id() == out->owner) return false;
+    // Only the owner reads `out`: another thread may run while the owner changes it.
+    if (std::this_thread::get_id() == out->owner && out->out != nullptr) return false;
     if (!out->misused.exchange(true, std::memory_order_relaxed))
         spdlog::error("{}", misused_emit_text);
     return true;

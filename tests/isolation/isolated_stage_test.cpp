@@ -256,7 +256,7 @@ TEST_P(misbehaving, AnEmitAfterFlushIsRefused) {
 INSTANTIATE_TEST_SUITE_P(IsolatedAndInProcess,
                          misbehaving,
                          ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "isolated" : "in_process"; });
+                         [](const auto& p) { return p.param ? "isolated" : "in_process"; });
 
 TEST(MisbehavingPlugin, AnEmitAfterFlushIsLoggedInProcess) {
     auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);

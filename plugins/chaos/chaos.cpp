@@ -9,7 +9,12 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -108,6 +113,17 @@ public:
              "a stall ignores the deadline and should_stop: a hung call, for stall_max"},
             {"knee", WPRUN_TYPE_INT, "0", false,
              "calls at once above which each extra call adds `sleep` to every call; 0 = off"},
+            {"crash_every", WPRUN_TYPE_INT, "0", false,
+             "seq k-1, 2k-1, .. crash the process (see crash); 0 = off"},
+            {"crash", WPRUN_TYPE_STRING, "segv", false,
+             "how crash_every crashes: segv, abort, exit (status 3) or hang (forever)"},
+            {"leak", WPRUN_TYPE_SIZE, "0", false, "bytes leaked (allocated, never freed) per item"},
+            {"invalid_status_every", WPRUN_TYPE_INT, "0", false,
+             "seq k-1, 2k-1, .. return status 7, which no host knows; 0 = off"},
+            {"emit_thread_every", WPRUN_TYPE_INT, "0", false,
+             "seq k-1, 2k-1, .. emit from a thread of the plugin's own; 0 = off"},
+            {"emit_after_flush", WPRUN_TYPE_BOOL, "false", false,
+             "keep flush's emitter and emit through it when destroyed"},
         };
     }
 
@@ -125,10 +141,23 @@ public:
           stall_every_(non_negative(cfg, "stall_every", 0)),
           stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)),
           stall_hard_(cfg.get_bool("stall_hard", false)),
-          knee_(non_negative(cfg, "knee", 0)) {
+          knee_(non_negative(cfg, "knee", 0)),
+          crash_every_(non_negative(cfg, "crash_every", 0)),
+          crash_(parse_crash(cfg.get_string("crash", "segv"))),
+          leak_bytes_(cfg.get_size("leak", 0)),
+          invalid_status_every_(non_negative(cfg, "invalid_status_every", 0)),
+          emit_thread_every_(non_negative(cfg, "emit_thread_every", 0)),
+          emit_after_flush_(cfg.get_bool("emit_after_flush", false)) {
         if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
             throw wprun::config_error("chaos: 'fail_rate' must be in [0, 1]");
     }
+
+    ~chaos() {
+        for (void* p : leaked_) std::free(p);  // leaked during the run, returned at the end
+        if (after_flush_) after_flush_->emit("emitted after flush");  // the host must refuse it
+    }
+    chaos(const chaos&) = delete;
+    chaos& operator=(const chaos&) = delete;
 
     // The order is part of the contract (see README): fatal, retry, latency, stall, throw, fail.
     result process(const job& j, emitter& out) const {
@@ -138,8 +167,22 @@ public:
             return wprun::reject(
                 "chaos: stopped during injected latency (seq=" + std::to_string(j.seq) + ")");
         if (every(stall_every_, j.seq)) return stall(j, out);
+        if (every(crash_every_, j.seq)) crash_now();
+        if (leak_bytes_ > 0) leak();
+        if (every(invalid_status_every_, j.seq))
+            return {static_cast<wprun::status>(7), "chaos: injected invalid status 7"};
+        if (every(emit_thread_every_, j.seq)) {
+            std::thread([&] { out.emit(j.payload); }).join();  // the host must refuse it
+            return wprun::ok();
+        }
         if (result r = item_fault(j); !r.is_ok()) return r;
         out.emit(j.payload);
+        return wprun::ok();
+    }
+
+    /// Emits nothing; with `emit_after_flush`, keeps the emitter to misuse it later.
+    wprun::result flush(emitter& out) const {
+        if (emit_after_flush_) after_flush_.emplace(out);
         return wprun::ok();
     }
 
@@ -155,6 +198,42 @@ private:
     /// Above the knee each call beyond it adds `sleep`: a backend that slows down when overloaded.
     int64_t overload_ns(int64_t at_once) const noexcept {
         return knee_ > 0 && at_once > knee_ ? (at_once - knee_) * sleep_ns_ : 0;
+    }
+
+    enum class crash_kind { segv, abort, exit, hang };
+
+    static crash_kind parse_crash(const std::string& text) {
+        if (text == "segv") return crash_kind::segv;
+        if (text == "abort") return crash_kind::abort;
+        if (text == "exit") return crash_kind::exit;
+        if (text == "hang") return crash_kind::hang;
+        throw wprun::config_error("chaos: 'crash' must be segv, abort, exit or hang, not '" + text +
+                                  "'");
+    }
+
+    /// Takes the whole process down (or hangs it, deaf to should_stop): run it isolated.
+    [[noreturn]] void crash_now() const {
+        switch (crash_) {
+            case crash_kind::segv:
+                std::raise(SIGSEGV);
+                break;
+            case crash_kind::abort:
+                std::abort();
+            case crash_kind::exit:
+                std::_Exit(3);
+            case crash_kind::hang:
+                break;
+        }
+        for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+
+    /// Allocates and touches `leak` bytes that are never freed (a leaking plugin).
+    void leak() const {
+        void* p = std::malloc(leak_bytes_);
+        if (p == nullptr) throw std::bad_alloc();
+        std::memset(p, 1, leak_bytes_);
+        std::lock_guard lock(leak_mutex_);
+        leaked_.push_back(p);  // still reachable: LeakSanitizer stays quiet, memory still grows
     }
 
     static wprun::status parse_fail_status(const std::string& text) {
@@ -237,6 +316,15 @@ private:
     bool stall_hard_;
     int64_t knee_;
     mutable std::atomic<int64_t> calls_{0};  // the one mutable part: calls in progress (knee)
+    int64_t crash_every_;
+    crash_kind crash_;
+    uint64_t leak_bytes_;
+    mutable std::vector<void*> leaked_;  // guarded by leak_mutex_
+    mutable std::mutex leak_mutex_;
+    int64_t invalid_status_every_;
+    int64_t emit_thread_every_;
+    bool emit_after_flush_;
+    mutable std::optional<emitter> after_flush_;  // set by flush (one thread), used by ~chaos
 };
 
 }  // namespace

@@ -216,7 +216,20 @@ TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {
               "p.yaml:5:5: error: unknown key 'wrokers' in stage 's'; did you mean 'workers'? "
               "(valid keys: name, processor, broadcast, route, plugin, workers, queue, config, "
               "retry, rate_limit, circuit_breaker, timeout, on_error, max_errors, batch, "
-              "priority, balance)");
+              "priority, balance, isolation)");
+}
+
+TEST(LoadPipeline, ReadsIsolation) {
+    auto r = load(with_stage("    isolation: process\n"));
+    ASSERT_FALSE(r.diags.has_errors()) << first(r);
+    EXPECT_EQ(r.spec.stages[0].isolation, engine::isolation_mode::process);
+    EXPECT_EQ(load(with_stage("")).spec.stages[0].isolation, engine::isolation_mode::none);
+}
+
+TEST(LoadPipeline, ReportsAnUnknownIsolationAtTheValue) {
+    auto r = load(with_stage("    isolation: thread\n"));
+    EXPECT_EQ(first(r),
+              "p.yaml:5:16: error: stage 's': isolation 'thread' is not one of none, process");
 }
 
 TEST(LoadPipeline, ReportsMissingTopLevelKeysAtTheDocument) {

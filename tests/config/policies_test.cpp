@@ -777,7 +777,7 @@ TEST(LoadPolicies, SuggestsAPolicyKeyForAMisspeltStageKey) {
               "p.yaml:3:29: error: unknown key 'timout' in stage 'a'; did you mean 'timeout'? "
               "(valid keys: name, processor, broadcast, route, plugin, workers, queue, config, "
               "retry, rate_limit, circuit_breaker, timeout, on_error, max_errors, batch, "
-              "priority, balance)");
+              "priority, balance, isolation)");
 }
 
 TEST(LoadPolicies, OverridesATimeout) {

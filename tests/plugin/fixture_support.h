@@ -46,6 +46,8 @@ public:
             std::filesystem::temp_directory_path() /
             ("wprun_plugin_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
         std::filesystem::create_directories(path_);
+        // 0755 whatever the umask: the loader refuses plugins in group- or world-writable folders.
+        std::filesystem::permissions(path_, safe_folder);
     }
     ~scratch_dir() {
         std::error_code ec;
@@ -62,10 +64,15 @@ public:
     }
     std::filesystem::path subdir(const std::string& name) const {
         std::filesystem::create_directories(path_ / name);
+        std::filesystem::permissions(path_ / name, safe_folder);
         return std::filesystem::canonical(path_ / name);
     }
 
 private:
+    static constexpr auto safe_folder =
+        std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+        std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+        std::filesystem::perms::others_exec;
     std::filesystem::path path_;
 };
 

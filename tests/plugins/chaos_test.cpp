@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <set>
 #include <string>
 #include <vector>
@@ -159,4 +160,34 @@ TEST(Chaos, FailStatusRetryMakesInjectedFailuresRetries) {
     auto r = one({{"fail_every", "1"}, {"fail_status", "retry"}}, 0);
     EXPECT_EQ(r.status, WPRUN_RETRY);
     EXPECT_NE(r.message.find("injected failure"), std::string::npos);
+}
+
+TEST(Chaos, CrashKindMustBeKnown) {
+    fake_host host;
+    EXPECT_EQ(host.create("chaos", {{"crash", "explode"}}).status, WPRUN_INVALID_CONFIG);
+}
+
+TEST(Chaos, CrashEveryLeavesOtherItemsAlone) {
+    // The crashing items themselves take the process down: tests/isolation runs them in a child.
+    EXPECT_EQ(one({{"crash_every", "5"}}, 3).status, WPRUN_OK);
+}
+
+#if !defined(__SANITIZE_ADDRESS__)  // ASan reports a SIGSEGV itself and exits with 1
+TEST(Chaos, CrashEverySegfaultsOnTheKthItem) {
+    EXPECT_EXIT(one({{"crash_every", "5"}}, 4), ::testing::KilledBySignal(SIGSEGV), "");
+}
+#endif
+
+TEST(Chaos, CrashAbortAbortsAndCrashExitExitsWithThree) {
+    EXPECT_EXIT(one({{"crash_every", "1"}, {"crash", "abort"}}, 0),
+                ::testing::KilledBySignal(SIGABRT), "");
+    EXPECT_EXIT(one({{"crash_every", "1"}, {"crash", "exit"}}, 0), ::testing::ExitedWithCode(3),
+                "");
+}
+
+TEST(Chaos, LeakKeepsPassingItemsThrough) {
+    fake_host host;
+    ASSERT_EQ(host.create("chaos", {{"leak", "65536"}}).status, WPRUN_OK);
+    for (uint64_t seq = 0; seq < 10; ++seq)
+        EXPECT_EQ(host.process("x", {}, seq, 1).status, WPRUN_OK);
 }

@@ -12,6 +12,8 @@
 #include "config/options_check.h"
 #include "config/suggest.h"
 #include "io/factory.h"
+#include "isolation/child_process.h"
+#include "isolation/isolated_processor.h"
 #include "plugin/search_path.h"
 
 namespace wprun::cli {
@@ -167,6 +169,29 @@ engine::stage_config to_stage_config(const engine::stage_spec& stage,
     return cfg;
 }
 
+/// `isolation: process`: the stage runs `isolated_def`, which starts `wprun-worker` children.
+void isolate(engine::stage_config& cfg,
+             const engine::stage_spec& stage,
+             const plugin::processor_entry& entry,
+             diagnostics& diags) {
+    if (stage.isolation != engine::isolation_mode::process) return;
+    isolation::isolation_target target;
+    target.worker_binary = isolation::default_worker_binary();
+    target.plugin_file = std::filesystem::absolute(entry.file).string();
+    target.processor = stage.processor;
+    target.timeout_ns = cfg.timeout_ns;
+    target.retry = cfg.retry.has_value() && cfg.retry->attempts > 1;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(target.worker_binary, ec))
+        diags.error(stage.isolation_where, "stage '" + stage.name +
+                                               "': isolation: process needs the wprun-worker "
+                                               "helper beside wprun, but '" +
+                                               target.worker_binary +
+                                               "' does not exist: reinstall wprun");
+    cfg.def = isolation::isolated_def(*entry.def);
+    cfg.config = isolation::isolated_config(target, std::move(cfg.config));
+}
+
 }  // namespace
 
 std::string unknown_name_message(std::string_view what,
@@ -207,6 +232,11 @@ prepared_pipeline prepare_pipeline(const std::string& file,
     limiter_map limiters = make_shared_limiters(spec);
     for (engine::stage_spec& stage : spec.stages) {
         if (stage.fan_out != engine::fan_out_mode::none) {
+            if (stage.isolation == engine::isolation_mode::process)
+                diags.error(stage.isolation_where,
+                            "stage '" + stage.name +
+                                "': isolation: process is not supported on a broadcast/route "
+                                "stage; put the branch to isolate in a stage of its own");
             auto plan = prepare_fan_out(stage, spec, registry, diags, unknown);
             if (plan == nullptr) continue;
             engine::stage_config& cfg =
@@ -225,7 +255,9 @@ prepared_pipeline prepare_pipeline(const std::string& file,
         }
         config::check_options(stage.config, plugin::schema_of(*entry->def),
                               "stage '" + stage.name + "' config", stage.where, diags);
-        add_policies(out.stages.emplace_back(to_stage_config(stage, *entry->def)), stage, limiters);
+        engine::stage_config& cfg = out.stages.emplace_back(to_stage_config(stage, *entry->def));
+        add_policies(cfg, stage, limiters);
+        isolate(cfg, stage, *entry, diags);
     }
     if (diags.has_errors()) {
         bool plugin_trouble = unknown && !registry.load_failures().empty();

@@ -186,6 +186,7 @@ private:
         if (!read_fan_out(n, ctx, base_dir_, stage, out_.diags)) read_one_processor(n, ctx, stage);
         if (const node* w = n.find("workers")) read_workers(*w, ctx, stage);
         if (const node* q = n.find("queue")) read_queue(*q, ctx, stage);
+        if (const node* i = n.find("isolation")) read_isolation(*i, ctx, stage);
         read_stage_policies(n, ctx, out_.spec.limiters, stage, out_.diags);
         check_adaptive(stage, ctx);
         out_.spec.stages.push_back(std::move(stage));
@@ -283,6 +284,17 @@ private:
         if (n.kind == node_kind::null) return;  // `config:` with nothing under it
         if (is_kind(n, node_kind::map, ctx + " config"))
             read_options(n, ctx + " config", stage.config);
+    }
+
+    void read_isolation(const node& n, const std::string& ctx, engine::stage_spec& stage) {
+        static const std::vector<std::string> modes{"none", "process"};
+        if (!is_kind(n, node_kind::scalar, ctx + " isolation")) return;
+        stage.isolation_where = n.where;
+        if (std::find(modes.begin(), modes.end(), n.text) == modes.end())
+            return error(n.where,
+                         ctx + ": isolation '" + n.text + "' is not one of " + join_names(modes));
+        stage.isolation =
+            n.text == "process" ? engine::isolation_mode::process : engine::isolation_mode::none;
     }
 
     // ---- expect --------------------------------------------------------------------------
@@ -452,7 +464,7 @@ const std::vector<std::string>& stage_keys() {
     static const std::vector<std::string> keys{
         "name",     "processor",  "broadcast", "route",      "plugin",          "workers",
         "queue",    "config",     "retry",     "rate_limit", "circuit_breaker", "timeout",
-        "on_error", "max_errors", "batch",     "priority",   "balance"};
+        "on_error", "max_errors", "batch",     "priority",   "balance",         "isolation"};
     return keys;
 }
 

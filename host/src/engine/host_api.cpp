@@ -34,7 +34,17 @@ void log(const wprun_stage_context* ctx,
     }
 }
 
+/// An emit from a thread other than the owner's, or after flush, must not touch `out`.
+bool misused(wprun_emitter* out) noexcept {
+    // Only the owner reads `out`: another thread may run while the owner changes it.
+    if (std::this_thread::get_id() == out->owner && out->out != nullptr) return false;
+    if (!out->misused.exchange(true, std::memory_order_relaxed))
+        spdlog::error("{}", misused_emit_text);
+    return true;
+}
+
 int emit(wprun_emitter* out, const char* data, size_t size) noexcept {
+    if (misused(out)) return 1;
     if (size > out->max_bytes) {
         out->too_large = true;
         return 1;

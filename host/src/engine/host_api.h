@@ -3,7 +3,8 @@
 // `wprun_stage_context` names a stage (for logging); `wprun_emitter` collects the outputs of one
 // call into a worker's output buffer. Both are engine types that plugins only see as opaque
 // pointers (see <wprun/plugin_abi.h>).
-// Thread-safety: the table is immutable; each emitter is used by one worker thread at a time.
+// Thread-safety: the table is immutable; each emitter belongs to one worker thread, and an emit
+// from another thread (or after the stage's flush) is refused and flagged, never a data race.
 #pragma once
 
 #include <wprun/plugin_abi.h>
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/item.h"
@@ -21,7 +23,12 @@ struct wprun_stage_context {
 };
 
 struct wprun_emitter {
+    /// Where outputs go; nullptr once the stage has flushed (a later emit is refused).
     std::vector<wprun::engine::item>* out = nullptr;
+    /// The worker thread that owns this emitter: an emit from any other thread is refused
+    /// (`misused`), since `out` is not thread-safe.
+    std::thread::id owner;
+    std::atomic<bool> misused{false};
     uint32_t job = 0;  ///< which job of a batch the next outputs belong to
     bool out_of_memory = false;
     bool too_large = false;           ///< an output was larger than `max_bytes`
@@ -32,6 +39,11 @@ struct wprun_emitter {
 };
 
 namespace wprun::engine {
+
+/// Why an emit was refused: the message an item fails with when its call misused the emitter.
+inline constexpr const char* misused_emit_text =
+    "the plugin called emit from a thread of its own, or after flush: outputs must be emitted "
+    "from the calling thread during process, process_batch or flush";
 
 /// The table passed to every plugin's `wprun_plugin_init`. Lives for the whole process.
 const wprun_host_api* host_api() noexcept;

@@ -199,6 +199,12 @@ struct branch_spec {
     location where, processor_where, when_where;
 };
 
+/// `isolation:` — where a stage's processor runs.
+enum class isolation_mode {
+    none,     ///< in the host process (the default)
+    process,  ///< in `wprun-worker` child processes, one per worker: a crash costs one item
+};
+
 struct stage_spec {
     std::string name;
     /// The processor's name; for a fan-out stage, its text: "broadcast(upper, hash)".
@@ -222,11 +228,13 @@ struct stage_spec {
     balance_strategy balance = balance_strategy::shared;  ///< how items reach the workers
     fan_out_mode fan_out = fan_out_mode::none;
     std::vector<branch_spec> branches;  ///< fan-out stages only, in file order
+    isolation_mode isolation = isolation_mode::none;
     location where;
     location processor_where;
-    location balance_where;  ///< of the `balance` value (the stage's when not set)
-    location workers_where;  ///< of the `workers` value (the stage's when not set)
-    location timeout_where;  ///< of the `timeout` value (the stage's when not set)
+    location balance_where;    ///< of the `balance` value (the stage's when not set)
+    location isolation_where;  ///< of the `isolation` value
+    location workers_where;    ///< of the `workers` value (the stage's when not set)
+    location timeout_where;    ///< of the `timeout` value (the stage's when not set)
 };
 
 /// `expect: report: {stage, ...}` — bounds on one stage's report.

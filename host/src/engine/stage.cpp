@@ -239,6 +239,7 @@ bool stage::create_worker_state(worker& w) {
 }
 
 void stage::work(worker& w) {
+    w.emitter.owner = std::this_thread::get_id();
     create_worker_state(w);
     stage_queue::consumer in(*in_, w.index);  // with worker lanes, lane w.index
     stage_queue::producer out(*out_);
@@ -466,8 +467,11 @@ wprun_status stage::timed_call(worker& w, item& it, uint32_t attempt, circuit_br
     bool late = cfg_.timeout_ns > 0 && spent > cfg_.timeout_ns && st != WPRUN_FATAL;
     if (late) {
         bump(w.counts.timed_out);
-        std::snprintf(w.error, sizeof w.error, "timed out after %s",
-                      format_ms(cfg_.timeout_ns).c_str());
+        // A processor that enforces the timeout itself (isolation: process kills the worker)
+        // already says so: keep its message.
+        if (std::strncmp(w.error, "timed out", 9) != 0)
+            std::snprintf(w.error, sizeof w.error, "timed out after %s",
+                          format_ms(cfg_.timeout_ns).c_str());
         st = retry_ ? WPRUN_RETRY : WPRUN_REJECT;  // a retry policy may try a slow call again
     }
     if (breaker_) breaker_->record(v, st != WPRUN_RETRY && !late);
@@ -501,6 +505,7 @@ void stage::call_batch(worker& w, item* batch, size_t n) {
     w.errors.assign(n * error_capacity, '\0');
     for (size_t i = 0; i < n; ++i) {
         w.jobs[i] = to_job(batch[i]);
+        batch[i].attempt = w.jobs[i].attempt;  // as call_once does: a failure reports attempt 1
         w.results[i] = {WPRUN_OK, {&w.errors[i * error_capacity], error_capacity}};
     }
     w.batch_outputs.clear();
@@ -525,6 +530,10 @@ void stage::settle(worker& w, item& in, wprun_status st, const char* message, si
         message =
             w.emitter.too_large ? too_large_text_.c_str() : "out of memory while emitting outputs";
         w.emitter.out_of_memory = w.emitter.too_large = false;
+    }
+    if (w.emitter.misused.exchange(false, std::memory_order_relaxed)) {
+        st = WPRUN_REJECT;
+        message = misused_emit_text;
     }
     if (st == WPRUN_OK) return adopt_outputs(w, in, first);
     w.outputs.resize(first);  // outputs of a failed call are discarded
@@ -622,6 +631,11 @@ void stage::flush(worker& w, stage_queue::producer& out) {
     wprun_error error{w.error, sizeof w.error};
     w.emitter.out = &w.outputs;
     wprun_status st = cfg_.def->flush(instance_, states.data(), states.size(), &w.emitter, &error);
+    w.emitter.out = nullptr;  // the end: an emit from now on is refused
+    if (st == WPRUN_OK && w.emitter.misused.load(std::memory_order_relaxed)) {
+        st = WPRUN_FATAL;
+        std::snprintf(w.error, sizeof w.error, "%s", misused_emit_text);
+    }
     if (st != WPRUN_OK) {
         w.outputs.clear();
         signals_->fail(stop_reason::fatal,

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/dll/shared_library.hpp>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "detail/error.h"
+#include "plugin/permissions.h"
 
 namespace wprun::plugin {
 namespace fs = std::filesystem;
@@ -215,6 +217,8 @@ library::library(std::shared_ptr<void> handle,
 library library::load(const fs::path& file, const wprun_host_api* host) {
     try {
         require_file(file);
+        if (std::optional<std::string> why = unsafe_plugin_file(file))
+            fail("refusing to load plugin " + quoted(file) + ": " + *why);
         std::shared_ptr<dll::shared_library> lib = open(file);
         uint32_t abi = exported_abi(*lib, file);
         check_abi_compatible(abi, WPRUN_ABI_VERSION, file);

@@ -1,11 +1,11 @@
 // library: one plugin shared library, loaded and checked.
 //
-// `library::load` opens a file (RTLD_NOW, so a missing symbol is reported now rather than in
-// the middle of a run; RTLD_LOCAL, so plugins cannot see each other's symbols), checks the ABI
-// handshake, calls `wprun_plugin_init` and checks what it returns. Every problem is a
-// startup_error(exit_code::plugin) whose message names the file and says what to do. The
-// registry is the usual user; load one directly only to inspect a single file.
-// Thread-safety: `load` from one thread at a time; a loaded library is immutable and may be
+// `library::load` refuses a file others could write (plugin/permissions.h), opens it (RTLD_NOW, so
+// a missing symbol is reported now rather than in the middle of a run; RTLD_LOCAL, so plugins
+// cannot see each other's symbols), checks the ABI handshake, calls `wprun_plugin_init` and checks
+// what it returns. Every problem is a startup_error(exit_code::plugin) whose message names the file
+// and says what to do. The registry is the usual user; load one directly only to inspect a single
+// file. Thread-safety: `load` from one thread at a time; a loaded library is immutable and may be
 // read from any thread.
 #pragma once
 

@@ -135,7 +135,9 @@ typedef struct wprun_host_api {
     /**
      * Emits one output for the current job (or, inside `process_batch`, for the job selected with
      * `select`). The bytes are copied. Returns 0, or nonzero when the run is stopping (the
-     * output is still kept).
+     * output is still kept). Only from the thread the host called, during that call: an emit
+     * from another thread or after `flush` is refused (nonzero, output dropped) and fails the
+     * call's item (or, after `flush`, is logged as an error).
      */
     int (*emit)(wprun_emitter* out, const char* data, size_t size);
     /** Inside `process_batch`: the following `emit` calls belong to `jobs[index]`. */

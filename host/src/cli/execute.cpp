@@ -26,14 +26,22 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
 run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     const engine::pipeline_spec& spec = p.spec;
     std::filesystem::path base = spec.base_dir;
-    auto source = io::make_source(spec.source, base);
-    auto sink = io::make_sink(spec.sink, base);
-    auto errors = io::make_error_sink(spec.errors, base);
-    failure_log failures(*errors);
-    engine::pipeline pipeline(p.stages);
     run_outcome out;
+    run_logs logs = plan_logs(p, settings.logs);
+    if (logs.finished) {
+        out.nothing_to_resume = true;
+        return out;
+    }
+    auto source = io::make_source(spec.source, base);
+    auto sink = io::make_sink(logs.sink, base);
+    auto errors = io::make_error_sink(logs.errors, base);
+    failure_log failures(*errors);
+    start_logs(logs, p, settings.logs, *sink, failures);
+    engine::pipeline pipeline(p.stages);
+    engine::run_options options = options_for(spec, settings);
+    logs.apply(options);
     out.started = std::chrono::system_clock::now();
-    out.report = pipeline.run(*source, *sink, failures, options_for(spec, settings));
+    out.report = pipeline.run(*source, *sink, failures, options);
     out.finished = std::chrono::system_clock::now();
     out.code = exit_code_for(out.report, settings.first_signal ? settings.first_signal->load() : 0);
     out.failures = failures.kept();

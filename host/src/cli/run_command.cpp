@@ -87,9 +87,18 @@ int run_command(const std::string& file, const common_options& opts) {
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     if (!opts.quiet) print_diagnostics(p.warnings);
     run_watch watch(p.spec.name, opts.progress);
-    run_settings settings{opts.interrupts, opts.first_signal, opts.tick,
-                          [&watch](const engine::run_report& r) { watch.tick(r); }};
+    run_settings settings{opts.interrupts,
+                          opts.first_signal,
+                          opts.tick,
+                          [&watch](const engine::run_report& r) { watch.tick(r); },
+                          {opts.joblog, opts.resume, opts.state_dir}};
     run_outcome outcome = execute(p, settings);
+    if (outcome.nothing_to_resume) {
+        fmt::print(stderr,
+                   "wprun: the run recorded in the state folder had finished: nothing to resume "
+                   "(remove the folder to run again)\n");
+        return 0;
+    }
     watch.finish(outcome.report);
     exit_code code = outcome.code;
     if (!opts.quiet || code != exit_code::ok) print_report(stderr, p.spec.name, outcome.report);

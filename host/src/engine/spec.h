@@ -101,6 +101,9 @@ struct io_spec {
     options opts;
     location where;
     uint64_t max_item_bytes = default_max_item_bytes;  ///< sources: larger items fail
+    /// Outputs of a resumed run: keep what the file holds (it was cut back to its last commit)
+    /// and write after it, instead of replacing it.
+    bool resume = false;
 };
 
 /// `retry:` — how a stage retries items its processor returned RETRY for.

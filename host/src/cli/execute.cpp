@@ -15,6 +15,7 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
     options.window = static_cast<size_t>(spec.sink.opts.get_int("window", 16384));
     options.interrupts = settings.interrupts;
     options.deadline = std::chrono::nanoseconds(spec.deadline_ns);
+    options.grace = std::chrono::nanoseconds(spec.shutdown_grace_ns);
     options.max_item_bytes = spec.max_item_bytes;
     options.tick = settings.tick;
     options.on_tick = settings.on_tick;

@@ -209,6 +209,9 @@ struct pipeline_spec {
     std::optional<expect_spec> expect;
     std::string description;  ///< optional, for `wprun validate` and listings
     int64_t deadline_ns = 0;  ///< whole-run deadline; then queued items are cancelled; 0 = none
+    /// `shutdown: {grace}`: after SIGINT/SIGTERM, how long in-flight items may finish before the
+    /// rest are cancelled; 0 = until they are done.
+    int64_t shutdown_grace_ns = 0;
     uint64_t max_item_bytes = default_max_item_bytes;  ///< larger items and outputs fail
     std::vector<std::pair<std::string, rate_limit_spec>> limiters;  ///< named, shared by stages
 };

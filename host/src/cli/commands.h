@@ -24,6 +24,7 @@ struct common_options {
     std::string joblog;                  ///< run: --joblog FILE
     bool resume = false;                 ///< run: --resume
     std::string state_dir;               ///< run: --state-dir DIR
+    std::string retry_failed;            ///< run: --retry-failed ERRORS.jsonl
 };
 
 /// `wprun run FILE`: runs the pipeline with live progress, prints the report on stderr and

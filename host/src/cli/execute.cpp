@@ -7,7 +7,6 @@
 #include "io/factory.h"
 
 namespace wprun::cli {
-namespace {
 
 engine::run_options options_for(const engine::pipeline_spec& spec, const run_settings& settings) {
     engine::run_options options;
@@ -21,8 +20,6 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
     options.on_tick = settings.on_tick;
     return options;
 }
-
-}  // namespace
 
 run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     const engine::pipeline_spec& spec = p.spec;

@@ -11,6 +11,7 @@
 #include "cli/failure_log.h"
 #include "cli/prepare.h"
 #include "cli/resume.h"
+#include "engine/pipeline.h"
 #include "engine/report.h"
 
 namespace wprun::cli {
@@ -31,6 +32,9 @@ struct run_outcome {
     uint64_t failures_seen = 0;
     bool nothing_to_resume = false;  ///< --resume found a finished run: nothing was run
 };
+
+/// The engine's options for `spec` (ordering, deadline, grace, limits) and `settings`.
+engine::run_options options_for(const engine::pipeline_spec& spec, const run_settings& settings);
 
 /// Runs the pipeline; throws startup_error when a file cannot be opened or a processor refuses
 /// its config.

@@ -12,6 +12,7 @@
 #include "cli/execute.h"
 #include "cli/prepare.h"
 #include "cli/progress.h"
+#include "cli/replay.h"
 #include "cli/report.h"
 #include "cli/report_file.h"
 #include "cli/timeline.h"
@@ -80,6 +81,7 @@ exit_code write_report(const std::string& path, const run_record& record, exit_c
 }  // namespace
 
 int run_command(const std::string& file, const common_options& opts) {
+    if (!opts.retry_failed.empty()) return retry_failed_command(file, opts.retry_failed, opts);
     check_report_name(opts.report);
     plugin::registry registry(engine::host_api());
     diagnostics warnings;

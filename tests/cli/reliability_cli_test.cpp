@@ -59,8 +59,9 @@ protected:
                                    << "errors: {type: jsonl, path: err.jsonl}\n";
         return dir_ / name;
     }
-    result wprun(const std::string& args) {
-        std::string cmd = "cd " + dir_.string() + " && " + WPRUN_BINARY + " " + args + " > " +
+    result wprun(const std::string& args) { return shell(std::string(WPRUN_BINARY) + " " + args); }
+    result shell(const std::string& command) {
+        std::string cmd = "cd " + dir_.string() + " && " + command + " > " +
                           (dir_ / "stdout").string() + " 2> " + (dir_ / "stderr").string() +
                           " < /dev/null";
         int status = std::system(cmd.c_str());
@@ -173,6 +174,21 @@ TEST_F(Reliability, RetryFailedRunsExactlyTheFailedItemsAgain) {
     std::multiset<std::string> reference;
     for (auto& l : lines_of(slurp(dir_ / "ref.txt"))) reference.insert(l);
     EXPECT_EQ(all, reference);
+}
+
+TEST_F(Reliability, SigintGivesInFlightItemsTheGraceThenCancelsTheRest) {
+    std::ofstream(dir_ / "g.yaml") << "name: grace\n"
+                                   << "source: {type: range, count: 1000}\n"
+                                   << "stages: [{name: slow, processor: chaos, workers: 2, "
+                                      "config: {sleep: 100ms}}]\n"
+                                   << "sink: {type: lines, path: g.txt}\n"
+                                   << "shutdown: {grace: 200ms}\n";
+    // Draining all 1000 items would take 50 s; the grace period cancels what is left.
+    std::string bin = WPRUN_BINARY;
+    auto r = shell("{ " + bin + " run g.yaml & pid=$!; sleep 0.5; kill -INT $pid; wait $pid; }");
+    EXPECT_EQ(r.code, 130) << r.err;
+    EXPECT_NE(r.err.find("— interrupted"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("cancelled 0 "), std::string::npos) << r.err;
 }
 
 TEST_F(Reliability, RetryFailedNamesABadErrorFile) {

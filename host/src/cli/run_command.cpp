@@ -81,6 +81,9 @@ exit_code write_report(const std::string& path, const run_record& record, exit_c
 }  // namespace
 
 int run_command(const std::string& file, const common_options& opts) {
+    if (!opts.retry_failed.empty() && (opts.resume || !opts.joblog.empty()))
+        throw startup_error(exit_code::usage, location{},
+                            "--retry-failed cannot be combined with --resume or --joblog");
     if (!opts.retry_failed.empty()) return retry_failed_command(file, opts.retry_failed, opts);
     check_report_name(opts.report);
     plugin::registry registry(engine::host_api());

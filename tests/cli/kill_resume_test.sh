@@ -60,8 +60,9 @@ check_mode() {  # ORDERED
     while ((killed < kills)); do
         "$wprun" run -q --no-progress --resume "$mode.yaml" >/dev/null 2>>log.txt &
         local pid=$!
-        # 0-399 ms: early kills hit start-up and the first commits, later ones mid-run.
-        sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+        # 0-699 ms: early kills hit start-up and the first commits (every 200 ms), later ones
+        # mid-run.
+        sleep "0.$(printf '%03d' $((RANDOM % 700)))"
         runs=$((runs + 1))
         if kill -9 "$pid" 2>/dev/null; then
             killed=$((killed + 1))

@@ -107,7 +107,7 @@ TEST_F(Reliability, ResumeAfterACrashWritesTheSameOutputAsAnUninterruptedRun) {
     ASSERT_EQ(wprun("run -q ref.yaml").code, 1);
     std::string reference = slurp(dir_ / "ref.txt");
     std::string reference_errors = slurp(dir_ / "err.jsonl");
-    ASSERT_EQ(wprun("run -q --resume p.yaml").code, 1);
+    ASSERT_EQ(wprun("run -q --resume --commit-items 2000 p.yaml").code, 1);
     // A crash after the first commit: the journal ends there (plus a torn line) and the output
     // and the error output hold more than was committed, the last line half written.
     auto journal = lines_of(slurp(dir_ / "out.txt.wprun-state/journal"));

@@ -24,6 +24,7 @@ struct common_options {
     std::string joblog;                  ///< run: --joblog FILE
     bool resume = false;                 ///< run: --resume
     std::string state_dir;               ///< run: --state-dir DIR
+    size_t commit_items = 0;             ///< run: hidden --commit-items N (tests)
     std::string retry_failed;            ///< run: --retry-failed ERRORS.jsonl
 };
 

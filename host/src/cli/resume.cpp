@@ -116,11 +116,13 @@ void start_logs(run_logs& logs,
                 refuse(
                     "--resume: the sink writes to standard output, which cannot be cut back "
                     "to a commit; write to a file (sink path) to make the run resumable");
+            io::journal::cadence every;
+            if (settings.commit_items > 0) every.every_items = settings.commit_items;
             if (logs.previous)
-                logs.journal = io::journal::resume(logs.state_dir, *logs.previous, {});
+                logs.journal = io::journal::resume(logs.state_dir, *logs.previous, every);
             else
                 logs.journal = io::journal::start(logs.state_dir, pipeline_fingerprint(p),
-                                                  sink_bytes, errors.commit(), {});
+                                                  sink_bytes, errors.commit(), every);
         }
         if (!settings.joblog.empty()) logs.joblog = io::joblog::open(settings.joblog);
     } catch (const std::runtime_error& e) {

@@ -25,6 +25,8 @@ struct log_settings {
     std::string joblog;     ///< --joblog FILE ("" = none)
     bool resume = false;    ///< --resume
     std::string state_dir;  ///< --state-dir DIR ("" = beside the output)
+    size_t commit_items =
+        0;  ///< hidden --commit-items N: commit every N items (tests); 0 = default
 };
 
 struct run_logs {

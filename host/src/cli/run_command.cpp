@@ -96,7 +96,7 @@ int run_command(const std::string& file, const common_options& opts) {
                           opts.first_signal,
                           opts.tick,
                           [&watch](const engine::run_report& r) { watch.tick(r); },
-                          {opts.joblog, opts.resume, opts.state_dir}};
+                          {opts.joblog, opts.resume, opts.state_dir, opts.commit_items}};
     run_outcome outcome = execute(p, settings);
     if (outcome.nothing_to_resume) {
         fmt::print(stderr,

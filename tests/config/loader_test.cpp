@@ -206,7 +206,7 @@ TEST(LoadPipeline, ReportsAnUnknownTopLevelKeyWithASuggestion) {
     EXPECT_EQ(first(r),
               "p.yaml:6:1: error: unknown key 'descripton' in the pipeline file; did you mean "
               "'description'? (valid keys: name, description, source, stages, sink, errors, "
-              "deadline, limiters, max_item_bytes, expect)");
+              "deadline, limiters, max_item_bytes, expect, shutdown)");
 }
 
 TEST(LoadPipeline, ReportsAnUnknownStageKeyAtTheKey) {

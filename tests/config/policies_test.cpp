@@ -649,6 +649,20 @@ TEST(RunPolicies, RejectsAZeroDeadline) {
               "p.yaml:1:11: error: deadline must be a duration above 0, e.g. 30s, got '0s'");
 }
 
+TEST(RunPolicies, ReadsTheShutdownGrace) {
+    auto r = read_run("shutdown: {grace: 10s}\n");
+    ASSERT_FALSE(r.diags.has_errors()) << first(r.diags);
+    EXPECT_EQ(r.spec.shutdown_grace_ns, 10 * s);
+    EXPECT_EQ(read_run("deadline: 30s\n").spec.shutdown_grace_ns, 0);
+}
+
+TEST(RunPolicies, RejectsAZeroGraceAndUnknownShutdownKeys) {
+    EXPECT_EQ(first(read_run("shutdown: {grace: 0s}\n").diags),
+              "p.yaml:1:19: error: shutdown.grace must be a duration above 0, e.g. 10s, got '0s'");
+    EXPECT_NE(first(read_run("shutdown: {grase: 1s}\n").diags).find("did you mean 'grace'?"),
+              std::string::npos);
+}
+
 TEST(RunPolicies, MaxItemBytesDefaultsTo64MiB) {
     auto r = read_run("deadline: 30s\n");
     EXPECT_EQ(r.spec.max_item_bytes, uint64_t{64} << 20);

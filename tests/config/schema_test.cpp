@@ -79,6 +79,7 @@ TEST(PipelineSchema, ListsTheLoadersBreakerKeys) {
     auto schema = load_schema();
     EXPECT_EQ(property_names(schema.at("$defs").at("circuit_breaker")), sorted(breaker_keys()));
     EXPECT_EQ(property_names(schema.at("$defs").at("batch")), sorted(batch_keys()));
+    EXPECT_EQ(property_names(schema.at("properties").at("shutdown")), sorted(shutdown_keys()));
     EXPECT_EQ(property_names(schema.at("$defs").at("priority")), sorted(priority_keys()));
 }
 

@@ -95,5 +95,21 @@ TEST(OutputFile, StandardStreamsHaveReadableNames) {
     EXPECT_EQ(output_file::standard_error().name(), "standard error");
 }
 
+TEST(OutputFile, SyncFlushesAndReturnsTheFileSizeAppendedPartIncluded) {
+    temp_dir dir;
+    dir.write("out.txt", "abc");
+    output_file out = output_file::open_path(dir / "out.txt", true);
+    out.write("defg");
+    out.put('\n');
+    EXPECT_EQ(out.sync(), 8u);
+    EXPECT_EQ(read_file(dir / "out.txt"), "abcdefg\n");
+    out.write(std::string(output_file::buffer_size + 10, 'x'));  // past the buffer
+    EXPECT_EQ(out.sync(), 8u + output_file::buffer_size + 10);
+}
+
+TEST(OutputFile, StandardOutputCannotBeSynced) {
+    EXPECT_FALSE(output_file::standard_output().sync().has_value());
+}
+
 }  // namespace
 }  // namespace wprun::io

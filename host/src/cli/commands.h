@@ -21,6 +21,11 @@ struct common_options {
     std::string report;                              ///< run: --report FILE (.json or .html)
     int progress = -1;                   ///< run: 1 --progress, 0 --no-progress, -1 stderr a TTY
     std::chrono::milliseconds tick{50};  ///< run: how often progress and the timeline sample
+    std::string joblog;                  ///< run: --joblog FILE
+    bool resume = false;                 ///< run: --resume
+    std::string state_dir;               ///< run: --state-dir DIR
+    size_t commit_items = 0;             ///< run: hidden --commit-items N (tests)
+    std::string retry_failed;            ///< run: --retry-failed ERRORS.jsonl
 };
 
 /// `wprun run FILE`: runs the pipeline with live progress, prints the report on stderr and

@@ -9,7 +9,6 @@
 #include "io/factory.h"
 
 namespace wprun::cli {
-namespace {
 
 engine::run_options options_for(const engine::pipeline_spec& spec, const run_settings& settings) {
     engine::run_options options;
@@ -17,11 +16,14 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
     options.window = static_cast<size_t>(spec.sink.opts.get_int("window", 16384));
     options.interrupts = settings.interrupts;
     options.deadline = std::chrono::nanoseconds(spec.deadline_ns);
+    options.grace = std::chrono::nanoseconds(spec.shutdown_grace_ns);
     options.max_item_bytes = spec.max_item_bytes;
     options.tick = settings.tick;
     options.on_tick = settings.on_tick;
     return options;
 }
+
+namespace {
 
 /// The per-branch counts of each fan-out stage (the engine's stage report does not know them).
 void add_branch_counts(const prepared_pipeline& p, engine::run_report& report) {
@@ -38,14 +40,22 @@ void add_branch_counts(const prepared_pipeline& p, engine::run_report& report) {
 run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     const engine::pipeline_spec& spec = p.spec;
     std::filesystem::path base = spec.base_dir;
-    auto source = io::make_source(spec.source, base);
-    auto sink = io::make_sink(spec.sink, base);
-    auto errors = io::make_error_sink(spec.errors, base);
-    failure_log failures(*errors);
-    engine::pipeline pipeline(p.stages);
     run_outcome out;
+    run_logs logs = plan_logs(p, settings.logs);
+    if (logs.finished) {
+        out.nothing_to_resume = true;
+        return out;
+    }
+    auto source = io::make_source(spec.source, base);
+    auto sink = io::make_sink(logs.sink, base);
+    auto errors = io::make_error_sink(logs.errors, base);
+    failure_log failures(*errors);
+    start_logs(logs, p, settings.logs, *sink, failures);
+    engine::pipeline pipeline(p.stages);
+    engine::run_options options = options_for(spec, settings);
+    logs.apply(options);
     out.started = std::chrono::system_clock::now();
-    out.report = pipeline.run(*source, *sink, failures, options_for(spec, settings));
+    out.report = pipeline.run(*source, *sink, failures, options);
     add_branch_counts(p, out.report);
     out.finished = std::chrono::system_clock::now();
     out.code = exit_code_for(out.report, settings.first_signal ? settings.first_signal->load() : 0);

@@ -10,6 +10,8 @@
 
 #include "cli/failure_log.h"
 #include "cli/prepare.h"
+#include "cli/resume.h"
+#include "engine/pipeline.h"
 #include "engine/report.h"
 
 namespace wprun::cli {
@@ -19,6 +21,7 @@ struct run_settings {
     const std::atomic<int>* first_signal = nullptr;  ///< SIGINT or SIGTERM: 130 or 143
     std::chrono::milliseconds tick{50};              ///< how often `on_tick` runs
     std::function<void(const engine::run_report&)> on_tick;  ///< progress, timeline
+    log_settings logs;                                       ///< --joblog, --resume, --state-dir
 };
 
 struct run_outcome {
@@ -27,7 +30,11 @@ struct run_outcome {
     std::chrono::system_clock::time_point started, finished;
     std::vector<failure_row> failures;  ///< the first 100 failures (the error output has all)
     uint64_t failures_seen = 0;
+    bool nothing_to_resume = false;  ///< --resume found a finished run: nothing was run
 };
+
+/// The engine's options for `spec` (ordering, deadline, grace, limits) and `settings`.
+engine::run_options options_for(const engine::pipeline_spec& spec, const run_settings& settings);
 
 /// Runs the pipeline; throws startup_error when a file cannot be opened or a processor refuses
 /// its config.

@@ -30,6 +30,7 @@ public:
 
     void write(const engine::failure& f) override;
     void close() override { inner_.close(); }
+    std::optional<uint64_t> commit() override { return inner_.commit(); }
 
     const std::vector<failure_row>& kept() const noexcept { return kept_; }
     /// Every failure written, kept or not.

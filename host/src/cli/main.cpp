@@ -49,8 +49,9 @@ void setup_logging(const std::string& level) {
 std::vector<std::string> with_default_command(int argc, char** argv) {
     static const std::set<std::string> commands{"run",     "validate", "graph",
                                                 "plugins", "test",     "help"};
-    static const std::set<std::string> takes_value{"--plugin-path", "--set",  "--log-level",
-                                                   "--report",      "--tick", "--format"};
+    static const std::set<std::string> takes_value{
+        "--plugin-path", "--set",    "--log-level", "--report",       "--tick",
+        "--format",      "--joblog", "--state-dir", "--retry-failed", "--commit-items"};
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {
         if (takes_value.count(args[i])) {
@@ -83,6 +84,19 @@ void add_run_options(CLI::App& run, wprun::cli::common_options& opts) {
                    std::chrono::nanoseconds(*ns));
            })
         ->group("");  // hidden: how often progress and the report's timeline sample (tests)
+    run.add_option("--joblog", opts.joblog,
+                   "Append one tab-separated line per item (seq, stage, start, runtime, outcome, "
+                   "attempts, message) to FILE");
+    run.add_flag("--resume", opts.resume,
+                 "Keep resume state and continue an interrupted run (docs/reliability.md)");
+    run.add_option("--state-dir", opts.state_dir,
+                   "With --resume: the state folder (default: beside the output, "
+                   "OUTPUT.wprun-state)");
+    run.add_option("--commit-items", opts.commit_items)
+        ->group("");  // hidden: commit every N items (tests)
+    run.add_option("--retry-failed", opts.retry_failed,
+                   "Run the items of an error output (jsonl) again, each from the stage that "
+                   "failed it");
 }
 
 }  // namespace

@@ -177,6 +177,9 @@ void print_report(std::FILE* out, const std::string& name, const engine::run_rep
     for (const auto& s : r.stages) print_stage(out, s, r.wall_seconds);
     for (const auto& s : r.stages) print_policies(out, s);
     for (const auto& p : r.problems) fmt::print(out, "wprun: error: {}\n", p);
+    if (r.skipped > 0)
+        fmt::print(out, "wprun: resumed: {} item(s) committed by an earlier run were skipped\n",
+                   r.skipped);
     if (l.failed > 0) fmt::print(out, "wprun: {} item(s) failed: see the error output\n", l.failed);
     if (!l.balanced())
         fmt::print(out,

@@ -12,6 +12,7 @@
 #include "cli/execute.h"
 #include "cli/prepare.h"
 #include "cli/progress.h"
+#include "cli/replay.h"
 #include "cli/report.h"
 #include "cli/report_file.h"
 #include "cli/timeline.h"
@@ -80,6 +81,10 @@ exit_code write_report(const std::string& path, const run_record& record, exit_c
 }  // namespace
 
 int run_command(const std::string& file, const common_options& opts) {
+    if (!opts.retry_failed.empty() && (opts.resume || !opts.joblog.empty()))
+        throw startup_error(exit_code::usage, location{},
+                            "--retry-failed cannot be combined with --resume or --joblog");
+    if (!opts.retry_failed.empty()) return retry_failed_command(file, opts.retry_failed, opts);
     check_report_name(opts.report);
     plugin::registry registry(engine::host_api());
     diagnostics warnings;
@@ -87,9 +92,18 @@ int run_command(const std::string& file, const common_options& opts) {
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     if (!opts.quiet) print_diagnostics(p.warnings);
     run_watch watch(p.spec.name, opts.progress);
-    run_settings settings{opts.interrupts, opts.first_signal, opts.tick,
-                          [&watch](const engine::run_report& r) { watch.tick(r); }};
+    run_settings settings{opts.interrupts,
+                          opts.first_signal,
+                          opts.tick,
+                          [&watch](const engine::run_report& r) { watch.tick(r); },
+                          {opts.joblog, opts.resume, opts.state_dir, opts.commit_items}};
     run_outcome outcome = execute(p, settings);
+    if (outcome.nothing_to_resume) {
+        fmt::print(stderr,
+                   "wprun: the run recorded in the state folder had finished: nothing to resume "
+                   "(remove the folder to run again)\n");
+        return 0;
+    }
     watch.finish(outcome.report);
     exit_code code = outcome.code;
     if (!opts.quiet || code != exit_code::ok) print_report(stderr, p.spec.name, outcome.report);

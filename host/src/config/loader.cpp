@@ -455,8 +455,8 @@ load_result load_pipeline(const std::string& file, const std::vector<std::string
 
 const std::vector<std::string>& top_level_keys() {
     static const std::vector<std::string> keys{
-        "name",   "description", "source",   "stages",         "sink",
-        "errors", "deadline",    "limiters", "max_item_bytes", "expect"};
+        "name",     "description", "source",         "stages", "sink",    "errors",
+        "deadline", "limiters",    "max_item_bytes", "expect", "shutdown"};
     return keys;
 }
 

@@ -496,6 +496,14 @@ void read_max_item_bytes(value_reader& in, const node& n, engine::pipeline_spec&
     spec.max_item_bytes = *bytes;
 }
 
+// `shutdown: {grace: 10s}`: how long in-flight items may drain after SIGINT/SIGTERM.
+void read_shutdown(value_reader& in, const node& n, engine::pipeline_spec& spec) {
+    place at{"", "shutdown"};
+    if (!in.map(n, at, shutdown_keys())) return;
+    if (const node* v = n.find("grace"))
+        assign(in.duration(*v, at / "grace", false, "10s"), spec.shutdown_grace_ns);
+}
+
 }  // namespace
 
 void read_run_policies(const node& root, engine::pipeline_spec& spec, diagnostics& diags) {
@@ -504,6 +512,7 @@ void read_run_policies(const node& root, engine::pipeline_spec& spec, diagnostic
         assign(in.duration(*n, {"", "deadline"}, false, "30s"), spec.deadline_ns);
     if (const node* n = root.find("max_item_bytes")) read_max_item_bytes(in, *n, spec);
     if (const node* n = root.find("limiters")) read_limiters(in, *n, spec.limiters);
+    if (const node* n = root.find("shutdown")) read_shutdown(in, *n, spec);
 }
 
 void read_stage_policies(const node& stage_map,
@@ -620,6 +629,11 @@ const std::vector<std::string>& backoff_keys() {
 
 const std::vector<std::string>& rate_limit_keys() {
     static const std::vector<std::string> keys{"rate", "burst"};
+    return keys;
+}
+
+const std::vector<std::string>& shutdown_keys() {
+    static const std::vector<std::string> keys{"grace"};
     return keys;
 }
 

@@ -65,6 +65,7 @@ const std::vector<std::string>& backoff_keys();
 const std::vector<std::string>& rate_limit_keys();
 const std::vector<std::string>& breaker_keys();
 const std::vector<std::string>& batch_keys();
+const std::vector<std::string>& shutdown_keys();
 const std::vector<std::string>& worker_range_keys();
 const std::vector<std::string>& adaptive_keys();
 const std::vector<std::string>& priority_keys();

@@ -31,6 +31,9 @@ struct item_extra {
     std::string key;    ///< affinity / name (e.g. a file's relative path)
     std::string path;   ///< fan-out position: big-endian 32-bit child indexes, one per split
     std::string error;  ///< why it failed (failed items only)
+    // Set only when the run keeps an item log (--joblog): never on the default path.
+    int64_t started_ns = 0;  ///< when the source read it (system clock, ns since the epoch)
+    uint32_t attempts = 0;   ///< most attempts any stage made so far
 };
 
 struct item {

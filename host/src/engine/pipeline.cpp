@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/reorder_window.h"
+#include "engine/terminal_writer.h"
 
 namespace wprun::engine {
 namespace {
@@ -12,6 +13,13 @@ namespace {
 constexpr size_t source_batch = 256;
 constexpr size_t sink_batch = 256;
 constexpr int64_t permit_wait_us = 20'000;
+constexpr int64_t checkpoint_wait_us = 100'000;  // item logs: checkpoint at least this often
+
+int64_t wall_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 void bump(std::atomic<uint64_t>& c, uint64_t n = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -49,7 +57,9 @@ struct pipeline::state {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::atomic<bool> sink_done{false};
     moodycamel::LightweightSemaphore finished;  // signalled once by the sink thread
-    std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0};
+    std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0}, skipped{0};
+    std::atomic<bool> source_exhausted{false};  // the source returned 0 (not stopped)
+    int64_t interrupted_at = -1;                // supervising thread: when `grace` began
     std::optional<uint64_t> total;  // from source::total(), set before any thread starts
 
     explicit state(const run_options& o)
@@ -89,10 +99,16 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
         st.stage_names.push_back(s->config().name);
     }
     st.queues.push_back(std::make_unique<stage_queue>(options.sink_queue, 0));
+    bool logged = !options.logs.empty();  // item logs need every marker at the sink
     for (size_t i = 0; i < stages_.size(); ++i)
-        stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered,
+        stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered || logged,
                           options.max_item_bytes);
-    std::thread sink_thread([&] { write_sink(st, out, errors); });
+    std::thread sink_thread([&] {
+        if (logged)
+            write_sink_logged(st, out, errors);
+        else
+            write_sink(st, out, errors);
+    });
     std::thread source_thread([&] { read_source(st, src); });
     supervise(st, options);
     source_thread.join();
@@ -111,11 +127,7 @@ void pipeline::supervise(state& st, const run_options& options) {
     auto tick_us = std::chrono::duration_cast<std::chrono::microseconds>(options.tick).count();
     while (!st.sink_done.load(std::memory_order_acquire)) {
         if (st.finished.wait(std::max<int64_t>(tick_us, 1000))) break;
-        int interrupts = options.interrupts ? options.interrupts->load() : 0;
-        if (interrupts >= 2)
-            st.signals.request_cancel(stop_reason::interrupted);
-        else if (interrupts == 1)
-            st.signals.request_stop(stop_reason::interrupted);
+        check_interrupts(st, options);
         if (std::chrono::steady_clock::now() >= deadline)
             st.signals.request_cancel(stop_reason::deadline);
         for (auto& s : stages_) s->scale(s->clock_ns());  // dynamic stages start threads here
@@ -123,11 +135,58 @@ void pipeline::supervise(state& st, const run_options& options) {
     }
 }
 
+/// First interrupt: stop intake and drain, for at most `grace` when set; second: cancel.
+void pipeline::check_interrupts(state& st, const run_options& options) {
+    int interrupts = options.interrupts ? options.interrupts->load() : 0;
+    if (interrupts >= 2) return st.signals.request_cancel(stop_reason::interrupted);
+    if (interrupts != 1) return;
+    st.signals.request_stop(stop_reason::interrupted);
+    if (options.grace.count() <= 0) return;
+    int64_t now = (options.time ? *options.time : system_clock()).now_ns();
+    if (st.interrupted_at < 0) st.interrupted_at = now;
+    if (now - st.interrupted_at >= options.grace.count())
+        st.signals.request_cancel(stop_reason::interrupted);
+}
+
+namespace {
+
+/// Numbers the items just read and drops those an earlier run committed (moving the rest to
+/// the front); returns how many remain.
+size_t admit(item* batch,
+             size_t n,
+             uint64_t& seq,
+             std::optional<seq_set::cursor>& skip,
+             uint64_t skip_below,
+             bool stamp) {
+    size_t kept = 0;
+    int64_t now = stamp ? wall_ns() : 0;
+    for (size_t i = 0; i < n; ++i) {
+        uint64_t s = seq++;
+        if (skip && s < skip_below && skip->contains(s)) continue;
+        item& it = batch[kept++];
+        if (kept - 1 != i) it = std::move(batch[i]);
+        it.seq = s;
+        it.weight = full_weight;
+        if (stamp) it.ensure_extra().started_ns = now;
+    }
+    return kept;
+}
+
+}  // namespace
+
 void pipeline::read_source(state& st, source& src) {
     stage_queue::producer out(*st.queues.front());
     std::vector<item> batch(source_batch);
     uint64_t seq = 0;
     bool ordered = st.options.ordered;
+    bool stamp = std::any_of(st.options.logs.begin(), st.options.logs.end(),
+                             [](const item_log* l) { return l->wants_times(); });
+    std::optional<seq_set::cursor> skip;
+    uint64_t skip_below = UINT64_MAX;
+    if (st.options.skip) {
+        skip.emplace(*st.options.skip);
+        if (ordered) skip_below = st.options.skip->prefix_end();
+    }
     try {
         while (!st.signals.stop_intake.load(std::memory_order_relaxed)) {
             size_t want = source_batch;
@@ -139,14 +198,19 @@ void pipeline::read_source(state& st, source& src) {
             for (size_t i = 0; i < want; ++i) batch[i] = item{};
             size_t n = src.read(batch.data(), want);
             if (ordered && n < want) st.window.signal(static_cast<ssize_t>(want - n));
-            if (n == 0) break;
-            for (size_t i = 0; i < n; ++i) {
-                batch[i].seq = seq++;
-                batch[i].weight = full_weight;
-                if (batch[i].kind == item_kind::failed) bump(st.source_failed);
+            if (n == 0) {
+                st.source_exhausted.store(true, std::memory_order_relaxed);
+                break;
             }
-            bump(st.read, n);
-            out.push(batch.data(), n);
+            size_t kept = admit(batch.data(), n, seq, skip, skip_below, stamp);
+            if (kept < n) {
+                bump(st.skipped, n - kept);
+                if (ordered) st.window.signal(static_cast<ssize_t>(n - kept));
+            }
+            for (size_t i = 0; i < kept; ++i)
+                if (batch[i].kind == item_kind::failed) bump(st.source_failed);
+            bump(st.read, kept);
+            if (kept > 0) out.push(batch.data(), kept);
         }
     } catch (const std::exception& e) {
         st.signals.fail(stop_reason::error, std::string("source: ") + e.what());
@@ -208,6 +272,46 @@ void pipeline::write_sink(state& st, sink& out, error_sink& errors) {
     st.finished.signal();
 }
 
+// With item logs: every part of a source item is gathered and handled whole (terminal_writer),
+// and the logs get a checkpoint after each batch and at the end.
+void pipeline::write_sink_logged(state& st, sink& out, error_sink& errors) {
+    stage_queue::consumer in(*st.queues.back());
+    std::vector<item> batch(sink_batch);
+    std::vector<item> tail;
+    bool ordered = st.options.ordered;
+    uint64_t first = ordered && st.options.skip ? st.options.skip->prefix_end() : 0;
+    terminal_writer writer(
+        {out, errors, st.stage_names, st.options.logs, st.signals, st.written, st.sink_cancelled},
+        ordered, st.options.window, first);
+    for (;;) {
+        size_t n = in.pop_for(batch.data(), sink_batch, checkpoint_wait_us);
+        if (n == 0 && st.queues.back()->finished()) break;
+        for (size_t i = 0; i < n; ++i) {
+            if (batch[i].kind == item_kind::data && batch[i].seq == tail_seq)
+                tail.push_back(std::move(batch[i]));
+            else
+                writer.add(std::move(batch[i]));
+        }
+        if (ordered) st.window.signal(static_cast<ssize_t>(writer.release()));
+        writer.checkpoint({});
+    }
+    writer.abandon_unfinished();
+    std::stable_sort(tail.begin(), tail.end(),
+                     [](const item& a, const item& b) { return a.path() < b.path(); });
+    for (const item& it : tail) writer.write(it);
+    bool complete = st.source_exhausted.load(std::memory_order_relaxed) &&
+                    !st.signals.cancel.load() && st.signals.problems().empty();
+    writer.checkpoint({true, false, complete});
+    try {
+        out.close();
+        errors.close();
+    } catch (const std::exception& e) {
+        st.signals.fail(stop_reason::error, std::string("closing the output: ") + e.what());
+    }
+    st.sink_done.store(true, std::memory_order_release);
+    st.finished.signal();
+}
+
 run_report pipeline::snapshot(const state& st) const {
     run_report r;
     auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
@@ -229,6 +333,7 @@ run_report pipeline::snapshot(const state& st) const {
     r.stopped = st.signals.reason();
     r.problems = st.signals.problems();
     r.ordered = st.options.ordered;
+    r.skipped = get(st.skipped);
     return r;
 }
 

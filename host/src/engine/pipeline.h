@@ -20,7 +20,10 @@
 #include <memory>
 #include <vector>
 
+#include "engine/item_log.h"
+#include "engine/policy/clock.h"
 #include "engine/report.h"
+#include "engine/seq_set.h"
 #include "engine/sink.h"
 #include "engine/source.h"
 #include "engine/stage.h"
@@ -36,6 +39,16 @@ struct run_options {
     uint64_t max_item_bytes = default_max_item_bytes;  ///< a larger output fails its input item
     std::chrono::milliseconds tick{50};                ///< how often `on_tick` runs
     std::function<void(const run_report&)> on_tick;  ///< progress (called from the calling thread)
+    /// After the first interrupt, how long in-flight items may drain before the rest are
+    /// cancelled; 0 = until they are done (a second interrupt still cancels at once).
+    std::chrono::nanoseconds grace{0};
+    clock* time = nullptr;  ///< for `grace`; nullptr = the system clock (tests inject one)
+    /// Told about every source item that completes (job log, resume journal); empty = none, and
+    /// then the run pays nothing for them. Must outlive `run`.
+    std::vector<item_log*> logs;
+    /// Resumed runs: source items (by seq) an earlier run committed; they are read but not run.
+    /// Ordered runs only skip the prefix [0, skip->prefix_end()).
+    const seq_set* skip = nullptr;
 };
 
 class pipeline {
@@ -56,6 +69,8 @@ private:
     struct state;
     void read_source(state& st, source& src);
     void write_sink(state& st, sink& out, error_sink& errors);
+    void write_sink_logged(state& st, sink& out, error_sink& errors);
+    void check_interrupts(state& st, const run_options& options);
     void supervise(state& st, const run_options& options);
     run_report snapshot(const state& st) const;
     void keep_for_stuck_threads(std::unique_ptr<state> st);

@@ -20,7 +20,9 @@ namespace wprun::engine {
 
 class reorder_window {
 public:
-    explicit reorder_window(size_t capacity) : slots_(std::max<size_t>(capacity, 1)) {}
+    /// `first_seq`: the first seq it will see (a resumed run starts after the committed ones).
+    explicit reorder_window(size_t capacity, uint64_t first_seq = 0)
+        : slots_(std::max<size_t>(capacity, 1)), next_(first_seq) {}
 
     /// Buffers one output of source item `it.seq`.
     void add(item&& it) {
@@ -34,16 +36,30 @@ public:
     /// Writes every output that is now in order; returns how many source items were released.
     template <class Write>
     size_t release(Write&& write) {
+        return release_groups([&](std::vector<item>& parts) {
+            for (item& it : parts) write(it);
+        });
+    }
+    /// As `release`, but hands over all the parts of each released source item at once (item
+    /// logs add markers too, so the group shows how the item ended; it may be empty).
+    template <class Emit>
+    size_t release_groups(Emit&& emit) {
         size_t released = 0;
         for (slot* s = &current(); s->weight == full_weight; s = &current()) {
             if (s->items.size() > 1) sort_by_path(s->items);
-            for (item& it : s->items) write(it);
+            emit(s->items);
             s->items.clear();
             s->weight = 0;
             ++next_;
             ++released;
         }
         return released;
+    }
+    /// Visits the parts held for source items that never completed (end of a stopped run).
+    template <class Visit>
+    void for_each_unfinished(Visit&& visit) {
+        for (slot& s : slots_)
+            if (!s.items.empty()) visit(s.items);
     }
     /// Number of outputs held for source items that never completed (end of a stopped run).
     size_t unfinished() const noexcept {

@@ -134,6 +134,7 @@ struct run_report {
     stop_reason stopped = stop_reason::none;
     std::vector<std::string> problems;  ///< run-level failures (FATAL, source/sink errors)
     bool ordered = false;
+    uint64_t skipped = 0;  ///< resumed runs: source items an earlier run committed (not run again)
 };
 
 }  // namespace wprun::engine

@@ -3,8 +3,12 @@
 // Both are called from one thread only (the sink thread), in the order the engine decides
 // (source order when the sink is ordered). `close` is called once at the end of the run and
 // flushes; a sink that cannot write throws std::runtime_error, which stops the run.
+// `commit` (resumable runs only) makes what was written durable and says where a resumed run
+// must cut the output back to.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "engine/item.h"
@@ -16,6 +20,10 @@ public:
     virtual ~sink() = default;
     virtual void write(const item& it) = 0;
     virtual void close() {}
+    /// Flushes and syncs everything written so far; returns the output's size in bytes (0 for
+    /// outputs that need no cutting back, such as one file per item), or nullopt when the output
+    /// cannot be resumed (standard output).
+    virtual std::optional<uint64_t> commit() { return std::nullopt; }
 };
 
 /// One failed item as the error output sees it.
@@ -30,6 +38,8 @@ public:
     virtual ~error_sink() = default;
     virtual void write(const failure& f) = 0;
     virtual void close() {}
+    /// As sink::commit.
+    virtual std::optional<uint64_t> commit() { return std::nullopt; }
 };
 
 }  // namespace wprun::engine

@@ -102,6 +102,9 @@ struct io_spec {
     options opts;
     location where;
     uint64_t max_item_bytes = default_max_item_bytes;  ///< sources: larger items fail
+    /// Outputs of a resumed run: keep what the file holds (it was cut back to its last commit)
+    /// and write after it, instead of replacing it.
+    bool resume = false;
 };
 
 /// `retry:` — how a stage retries items its processor returned RETRY for.
@@ -270,6 +273,9 @@ struct pipeline_spec {
     std::optional<expect_spec> expect;
     std::string description;  ///< optional, for `wprun validate` and listings
     int64_t deadline_ns = 0;  ///< whole-run deadline; then queued items are cancelled; 0 = none
+    /// `shutdown: {grace}`: after SIGINT/SIGTERM, how long in-flight items may finish before the
+    /// rest are cancelled; 0 = until they are done.
+    int64_t shutdown_grace_ns = 0;
     uint64_t max_item_bytes = default_max_item_bytes;  ///< larger items and outputs fail
     std::vector<std::pair<std::string, rate_limit_spec>> limiters;  ///< named, shared by stages
 };

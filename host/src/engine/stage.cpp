@@ -548,6 +548,7 @@ void stage::adopt_outputs(worker& w, item& in, size_t first) {
     if (n == 0) return drop(w, in, item_kind::filtered);
     bump(w.counts.out, n);
     bump(w.counts.spawned, n - 1);
+    if (in.extra) in.extra->attempts = std::max(in.extra->attempts, in.attempt);
     uint64_t share = in.weight / n;
     for (size_t i = 0; i < n; ++i) {
         item& o = w.outputs[first + i];
@@ -557,7 +558,9 @@ void stage::adopt_outputs(worker& w, item& in, size_t first) {
         if (n == 1) {
             o.extra = std::move(in.extra);
         } else {
-            if (in.extra) o.ensure_extra() = {in.extra->key, in.extra->path, {}};
+            if (in.extra)
+                o.ensure_extra() = {
+                    in.extra->key, in.extra->path, {}, in.extra->started_ns, in.extra->attempts};
             append_index(o, static_cast<uint32_t>(i));
         }
     }
@@ -605,6 +608,7 @@ void stage::drop(worker& w, item& in, item_kind as) {
     bump(as == item_kind::filtered ? w.counts.filtered : w.counts.cancelled);
     if (!forward_markers_) return;
     in.kind = as;
+    in.stage = index_;
     in.payload.clear();
     w.outputs.push_back(std::move(in));
 }

@@ -110,6 +110,18 @@ void files_sink::write(const engine::item& it) {
                                  file.string() + "': " + std::strerror(error));
 }
 
+std::optional<uint64_t> files_sink::commit() {
+    int fd = ::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || ::syncfs(fd) != 0) {
+        int error = errno;
+        if (fd >= 0) ::close(fd);
+        throw std::runtime_error("files sink: cannot sync '" + folder_.string() +
+                                 "': " + std::strerror(error));
+    }
+    ::close(fd);
+    return 0;
+}
+
 fs::path files_sink::target_for(const engine::item& it) {
     name_.render(it, scratch_);
     std::optional<std::string> name = safe_relative_name(scratch_);

@@ -47,6 +47,9 @@ public:
     /// `folder` must exist (make_files_sink creates it).
     files_sink(std::filesystem::path folder, name_template name);
     void write(const engine::item& it) override;
+    /// Syncs the file system holding the folder (files of uncommitted items are simply written
+    /// again on resume); returns 0.
+    std::optional<uint64_t> commit() override;
 
 private:
     std::filesystem::path target_for(const engine::item& it);

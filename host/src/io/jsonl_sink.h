@@ -21,6 +21,7 @@ public:
     explicit jsonl_sink(output_file out) : out_(std::move(out)) {}
     void write(const engine::item& it) override;
     void close() override { out_.close(); }
+    std::optional<uint64_t> commit() override { return out_.sync(); }
 
 private:
     output_file out_;

@@ -24,6 +24,7 @@ public:
         out_.put('\n');
     }
     void close() override { out_.close(); }
+    std::optional<uint64_t> commit() override { return out_.sync(); }
 
 private:
     output_file out_;

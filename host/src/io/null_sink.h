@@ -16,11 +16,13 @@ namespace wprun::io {
 class null_sink final : public engine::sink {
 public:
     void write(const engine::item&) override {}
+    std::optional<uint64_t> commit() override { return 0; }
 };
 
 class null_error_sink final : public engine::error_sink {
 public:
     void write(const engine::failure&) override {}
+    std::optional<uint64_t> commit() override { return 0; }
 };
 
 /// Options of the `null` sink: ordered, window (so that ordering can be benchmarked too).

@@ -56,7 +56,7 @@ output_file open_output(const engine::io_spec& spec,
     std::string text = required_option(spec, name);
     if (text == "-") return standard();
     try {
-        return output_file::open_path(resolve_path(text, base_dir), append);
+        return output_file::open_path(resolve_path(text, base_dir), append || spec.resume);
     } catch (const std::runtime_error& e) {
         throw_option_error(spec, name,
                            std::string(e.what()) + "; check that its folder exists and is " +

@@ -24,7 +24,10 @@ output_file output_file::open_path(const std::filesystem::path& path, bool appen
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
     int fd = ::open(path.c_str(), flags, 0666);
     if (fd < 0) throw_errno("cannot open for writing", path.string());
-    return output_file(fd, true, path.string());
+    output_file out(fd, true, path.string());
+    off_t end = append ? ::lseek(fd, 0, SEEK_END) : 0;
+    out.position_ = end > 0 ? static_cast<uint64_t>(end) : 0;
+    return out;
 }
 
 output_file output_file::standard_output() {
@@ -44,7 +47,8 @@ output_file::output_file(output_file&& other) noexcept
       closed_(std::exchange(other.closed_, true)),
       name_(std::move(other.name_)),
       buffer_(std::move(other.buffer_)),
-      used_(std::exchange(other.used_, 0)) {}
+      used_(std::exchange(other.used_, 0)),
+      position_(std::exchange(other.position_, 0)) {}
 
 output_file::~output_file() {
     try {
@@ -58,6 +62,13 @@ void output_file::flush() {
     if (used_ == 0) return;
     size_t n = std::exchange(used_, 0);
     write_all(buffer_.get(), n);
+}
+
+std::optional<uint64_t> output_file::sync() {
+    if (!owned_) return std::nullopt;
+    flush();
+    if (::fdatasync(fd_) != 0 && errno != EINVAL) throw_errno("cannot sync", name_);
+    return position_;
 }
 
 void output_file::close() {
@@ -74,6 +85,7 @@ void output_file::close() {
 
 void output_file::write_large(std::string_view bytes) {
     flush();
+    position_ += bytes.size();
     if (bytes.size() >= buffer_size) return write_all(bytes.data(), bytes.size());
     std::memcpy(buffer_.get(), bytes.data(), bytes.size());
     used_ = bytes.size();

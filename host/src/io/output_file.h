@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,15 +38,21 @@ public:
         if (bytes.size() > buffer_size - used_) return write_large(bytes);
         std::memcpy(buffer_.get() + used_, bytes.data(), bytes.size());
         used_ += bytes.size();
+        position_ += bytes.size();
     }
     void put(char c) {
         if (used_ == buffer_size) flush();
         buffer_[used_++] = c;
+        ++position_;
     }
     /// Hands the buffered bytes to the kernel.
     void flush();
     /// Flushes and closes the file (not stdout/stderr). Safe to call more than once.
     void close();
+    /// Flushes, then makes the file's data durable (fdatasync); returns the file's size as
+    /// written through this writer (bytes it held when opened included). nullopt for standard
+    /// output / error, which cannot be cut back on resume.
+    std::optional<uint64_t> sync();
     /// The path, or "standard output" / "standard error", for messages.
     const std::string& name() const noexcept { return name_; }
 
@@ -60,6 +67,7 @@ private:
     std::string name_;
     std::unique_ptr<char[]> buffer_;
     size_t used_ = 0;
+    uint64_t position_ = 0;  ///< bytes in the file once the buffer is flushed
 };
 
 }  // namespace wprun::io

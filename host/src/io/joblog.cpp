@@ -1,0 +1,111 @@
+#include "io/joblog.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+namespace wprun::io {
+namespace {
+
+constexpr size_t flush_at = size_t{64} << 10;
+
+[[noreturn]] void throw_errno(const std::string& what, const std::string& name) {
+    throw std::runtime_error("job log: " + what + " '" + name + "': " + std::strerror(errno));
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+    for (char ch : text) {
+        switch (ch) {
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            default:
+                out += ch;
+        }
+    }
+}
+
+/// Nanoseconds as seconds with 3 decimals ("12.345").
+std::string seconds_text(int64_t ns) {
+    if (ns < 0) ns = 0;
+    int64_t ms = ns / 1'000'000;
+    return fmt::format("{}.{:03}", ms / 1000, ms % 1000);
+}
+
+}  // namespace
+
+std::string joblog_line(const engine::completed_item& c) {
+    std::string line = fmt::format("{}\t", c.seq);
+    append_escaped(line, c.stage);
+    int64_t runtime = c.started_ns && c.finished_ns ? c.finished_ns - c.started_ns : 0;
+    line += fmt::format("\t{}\t{}\t{}\t{}\t", seconds_text(c.started_ns), seconds_text(runtime),
+                        engine::outcome_name(c.result), c.attempts);
+    append_escaped(line, c.message);
+    line += '\n';
+    return line;
+}
+
+std::unique_ptr<joblog> joblog::open(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd < 0) throw_errno("cannot open", path.string());
+    std::unique_ptr<joblog> log(new joblog(fd, path.string()));
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size == 0) log->buffer_ = header;
+    log->write_out();
+    return log;
+}
+
+joblog::joblog(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+
+joblog::~joblog() {
+    try {
+        write_out();
+    } catch (...) {
+        // Best effort: the final checkpoint already wrote everything in a normal run.
+    }
+    ::close(fd_);
+}
+
+void joblog::completed(const engine::completed_item& c) {
+    buffer_ += joblog_line(c);
+    if (buffer_.size() >= flush_at) write_out();
+}
+
+void joblog::checkpoint(engine::sink&, engine::error_sink&, const engine::checkpoint_info&) {
+    write_out();
+}
+
+void joblog::write_out() {
+    const char* data = buffer_.data();
+    size_t left = buffer_.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd_, data, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            buffer_.clear();
+            throw_errno("cannot write to", name_);
+        }
+        data += n;
+        left -= static_cast<size_t>(n);
+    }
+    buffer_.clear();
+}
+
+}  // namespace wprun::io

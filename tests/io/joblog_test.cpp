@@ -1,0 +1,62 @@
+#include "io/joblog.h"
+
+#include <gtest/gtest.h>
+
+#include "io/null_sink.h"
+#include "io/temp_dir.h"
+
+namespace wprun::io {
+namespace {
+
+using testing::read_file;
+using testing::temp_dir;
+
+engine::completed_item sample() {
+    engine::completed_item c;
+    c.seq = 42;
+    c.result = engine::outcome::failed;
+    c.stage = "fetch";
+    c.started_ns = 1'700'000'000'123'456'789;
+    c.finished_ns = c.started_ns + 2'500'000'000;
+    c.attempts = 3;
+    c.message = "bad\tinput\nline \\ two";
+    return c;
+}
+
+TEST(Joblog, LineHasTheSevenColumnsWithTheMessageEscaped) {
+    EXPECT_EQ(joblog_line(sample()),
+              "42\tfetch\t1700000000.123\t2.500\tfailed\t3\tbad\\tinput\\nline \\\\ two\n");
+}
+
+TEST(Joblog, UnstampedItemsHaveZeroTimes) {
+    engine::completed_item c;
+    c.seq = 1;
+    c.stage = "sink";
+    EXPECT_EQ(joblog_line(c), "1\tsink\t0.000\t0.000\twritten\t0\t\n");
+}
+
+TEST(Joblog, HeaderOnceThenLinesAppendedAcrossRuns) {
+    temp_dir dir;
+    null_sink out;
+    null_error_sink errors;
+    for (int run = 0; run < 2; ++run) {
+        auto log = joblog::open(dir / "logs/job.tsv");
+        log->completed(sample());
+        log->checkpoint(out, errors, {true, false, true});
+    }
+    std::string line = joblog_line(sample());
+    EXPECT_EQ(read_file(dir / "logs/job.tsv"), std::string(joblog::header) + line + line);
+}
+
+TEST(Joblog, UnwritableFileIsAClearError) {
+    try {
+        joblog::open("/proc/wprun-no/job.tsv");
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("job log: cannot open '/proc/wprun-no/job.tsv'"),
+                  std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace wprun::io

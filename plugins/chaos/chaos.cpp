@@ -103,6 +103,8 @@ public:
             {"stall_every", WPRUN_TYPE_INT, "0", false,
              "seq k-1, 2k-1, .. hang until stopped or stall_max, then REJECT; 0 = off"},
             {"stall_max", WPRUN_TYPE_DURATION, "10s", false, "longest stall"},
+            {"log_every", WPRUN_TYPE_INT, "0", false,
+             "log 'chaos: item seq=N' (info) through the host on seq k-1, 2k-1, ..; 0 = off"},
         };
     }
 
@@ -118,13 +120,16 @@ public:
           sleep_ns_(non_negative_duration(cfg, "sleep", 0)),
           jitter_ns_(non_negative_duration(cfg, "jitter", 0)),
           stall_every_(non_negative(cfg, "stall_every", 0)),
-          stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)) {
+          stall_max_ns_(non_negative_duration(cfg, "stall_max", 10'000 * ms)),
+          log_every_(non_negative(cfg, "log_every", 0)),
+          log_(cfg.log()) {
         if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
             throw wprun::config_error("chaos: 'fail_rate' must be in [0, 1]");
     }
 
     // The order is part of the contract (see README): fatal, retry, latency, stall, throw, fail.
     result process(const job& j, emitter& out) const {
+        if (every(log_every_, j.seq)) log_.info("chaos: item seq=" + std::to_string(j.seq));
         if (result r = call_fault(j); !r.is_ok()) return r;
         if (!sleep_for(latency_ns(j.seq), sleep_slice_ns, out))
             return wprun::reject(
@@ -208,6 +213,8 @@ private:
     int64_t jitter_ns_;
     int64_t stall_every_;
     int64_t stall_max_ns_;
+    int64_t log_every_;
+    wprun::logger log_;
 };
 
 }  // namespace

@@ -1,7 +1,5 @@
 // wprun: the command line. Parses arguments (CLI11), installs the SIGINT/SIGTERM handlers, runs
 // one subcommand, and turns a startup_error into one line per problem and its exit code.
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <wprun/plugin_abi.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +12,8 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/help_text.h"
+#include "cli/log_setup.h"
 #include "config/units.h"
 
 namespace {
@@ -37,20 +37,15 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
-void setup_logging(const std::string& level) {
-    auto logger = spdlog::stderr_color_mt("wprun");
-    logger->set_pattern("wprun: %^%l%$: %v");
-    logger->set_level(spdlog::level::from_str(level));
-    spdlog::set_default_logger(logger);
-}
-
 /// `wprun FILE` means `wprun run FILE`: insert "run" before the first positional argument when
 /// it is not a subcommand.
 std::vector<std::string> with_default_command(int argc, char** argv) {
     static const std::set<std::string> commands{"run",     "validate", "graph",
                                                 "plugins", "test",     "help"};
-    static const std::set<std::string> takes_value{"--plugin-path", "--set",  "--log-level",
-                                                   "--report",      "--tick", "--format"};
+    static const std::set<std::string> takes_value{
+        "--plugin-path", "--set",    "--log-level",      "--report",
+        "--tick",        "--format", "--metrics-listen", "--metrics-linger",
+        "--log-format"};
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {
         if (takes_value.count(args[i])) {
@@ -83,6 +78,18 @@ void add_run_options(CLI::App& run, wprun::cli::common_options& opts) {
                    std::chrono::nanoseconds(*ns));
            })
         ->group("");  // hidden: how often progress and the report's timeline sample (tests)
+    run.add_option("--metrics-listen", opts.metrics_listen,
+                   "Serve Prometheus metrics at http://HOST:PORT/metrics (and /healthz, /ready) "
+                   "while the run goes; port 0 picks a free port");
+    run.add_option_function<std::string>(
+        "--metrics-linger",
+        [&opts](const std::string& text) {
+            auto ns = wprun::config::parse_duration_ns(text);
+            if (!ns || *ns < 0) throw CLI::ValidationError("--metrics-linger", "a duration: 15s");
+            opts.metrics_linger = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::nanoseconds(*ns));
+        },
+        "Keep serving metrics this long after the run ends (default 0s; Ctrl-C ends it)");
 }
 
 }  // namespace
@@ -95,12 +102,20 @@ int main(int argc, char** argv) {
                                           std::to_string(WPRUN_ABI_MAJOR) + "." +
                                           std::to_string(WPRUN_ABI_MINOR) + ")");
     app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "Print this help and every subcommand's (the man page)");
+    app.footer(cli::help::main_footer);
     cli::common_options opts;
-    std::string log_level = "warn";
+    std::string log_level = "warn", log_format = "text";
     app.add_option("--plugin-path", opts.plugin_paths,
                    "Folder or library file to load plugins from (repeatable; searched first)")
         ->allow_extra_args(false);
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+    app.add_option("--log-level", log_level,
+                   "trace, debug, info, warn, error or off (debug: each failed item and retry)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+        ->capture_default_str();
+    app.add_option("--log-format", log_format,
+                   "text, or json: one object per line (ts, level, stage, seq, msg)")
+        ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
     app.add_flag("-q,--quiet", opts.quiet, "Print only problems (no report on success)");
 
@@ -111,10 +126,16 @@ int main(int argc, char** argv) {
     run->add_option("--set", opts.overrides, "Override a value: stages.NAME.workers=8 (repeatable)")
         ->allow_extra_args(false);
     add_run_options(*run, opts);
+    run->footer(cli::help::run_footer);
     auto* validate = app.add_subcommand("validate", "Check pipelines without running them");
     validate->add_option("pipelines", files, "Pipeline files")->required();
     validate->add_option("--set", opts.overrides, "Override a value (repeatable)")
         ->allow_extra_args(false);
+    std::string validate_format = "text";
+    validate->add_option("--format", validate_format, "text (file:line:column lines) or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    validate->footer(cli::help::validate_footer);
     std::string format = "dot";
     auto* graph = app.add_subcommand("graph", "Print a pipeline as Graphviz DOT or Mermaid");
     graph->add_option("pipeline", file, "Pipeline file (YAML)")->required();
@@ -123,13 +144,16 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     graph->add_option("--set", opts.overrides, "Override a value (repeatable)")
         ->allow_extra_args(false);
+    graph->footer(cli::help::graph_footer);
     auto* plugins = app.add_subcommand("plugins", "List processors, or show one's config");
-    plugins->add_option("name", name, "Processor name");
+    plugins->add_option("name", name, "Processor name: show its description and config schema");
+    plugins->footer(cli::help::plugins_footer);
     auto* test =
         app.add_subcommand("test", "Run pipelines that have an expect block and check them");
     test->add_option("paths", paths, "Pipeline files or folders (default: pipelines)");
     test->add_option("--set", opts.overrides, "Override a value in every pipeline (repeatable)")
         ->allow_extra_args(false);
+    test->footer(cli::help::test_footer);
     for (auto* sub : {run, validate, graph, plugins, test}) sub->fallthrough();
 
     try {
@@ -138,13 +162,14 @@ int main(int argc, char** argv) {
         int code = app.exit(e);
         return code == 0 ? 0 : static_cast<int>(exit_code::usage);
     }
-    setup_logging(log_level);
+    cli::setup_logging(log_level, *cli::parse_log_format(log_format));
     install_signal_handlers();
     opts.interrupts = &interrupts;
     opts.first_signal = &first_signal;
     try {
         if (run->parsed()) return cli::run_command(file, opts);
-        if (validate->parsed()) return cli::validate_command(files, opts);
+        if (validate->parsed())
+            return cli::validate_command(files, opts, validate_format == "json");
         if (graph->parsed()) return cli::graph_command(file, format, opts);
         if (plugins->parsed()) return cli::plugins_command(name, opts);
         return cli::test_command(paths, opts);

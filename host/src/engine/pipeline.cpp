@@ -1,5 +1,7 @@
 #include "engine/pipeline.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -73,11 +75,17 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
                           options.max_item_bytes);
     std::thread sink_thread([&] { write_sink(st, out, errors); });
     std::thread source_thread([&] { read_source(st, src); });
+    spdlog::info("run started: {} stage(s){}", stages_.size(), options.ordered ? ", ordered" : "");
     supervise(st, options);
     source_thread.join();
     for (auto& s : stages_) s->join();
     sink_thread.join();
-    return snapshot(st);
+    run_report r = snapshot(st);
+    const ledger& l = r.totals;
+    spdlog::info(
+        "run finished in {:.3f}s: read {}, written {}, filtered {}, failed {}, cancelled {}",
+        r.wall_seconds, l.read, l.written, l.filtered, l.failed, l.cancelled);
+    return r;
 }
 
 void pipeline::supervise(state& st, const run_options& options) {

@@ -135,8 +135,8 @@ namespace {
 
 std::vector<std::string> codes_of(std::string_view yaml) {
     std::vector<std::string> codes;
-    for (const diagnostic& d : lint_pipeline(prepare(yaml), threads).items())
-        codes.push_back(d.code);
+    diagnostics found = lint_pipeline(prepare(yaml), threads);
+    for (const diagnostic& d : found.items()) codes.push_back(d.code);
     return codes;
 }
 

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "detail/error.h"
 #include "support/prometheus_text.h"
@@ -96,6 +98,31 @@ TEST(MetricsServer, UrlNamesHostAndPort) {
     metrics_board board("demo", two_stages(0, 0));
     metrics_server server(board, {"127.0.0.1", 0});
     EXPECT_EQ(server.url(), "http://127.0.0.1:" + std::to_string(server.port()));
+}
+
+TEST(MetricsServer, EachScrapeSeesOneWholeSnapshotWhilePublishesGoOn) {
+    metrics_board board("demo", two_stages(0, 0));
+    metrics_server server(board, {"127.0.0.1", 0});
+    std::atomic<bool> done{false};
+    std::thread publisher([&] {
+        for (uint64_t i = 1; !done.load(); ++i) {
+            engine::run_report r = two_stages(1, 1);
+            r.totals.read = i;
+            r.stages[0].counts.in = i;  // the same number twice: a torn snapshot would differ
+            board.publish(r, false);
+        }
+    });
+    httplib::Client client("127.0.0.1", server.port());
+    for (int i = 0; i < 20; ++i) {
+        auto res = client.Get("/metrics");
+        ASSERT_TRUE(res);
+        auto text = parse_prometheus(res->body);
+        EXPECT_TRUE(text.problems.empty());
+        EXPECT_EQ(text.value("wprun_source_items_read_total"),
+                  text.value("wprun_stage_items_in_total", {{"stage", "parse"}}));
+    }
+    done = true;
+    publisher.join();
 }
 
 TEST(MetricsServer, StopsCleanlyRightAfterStarting) {

@@ -124,6 +124,8 @@ public:
              "seq k-1, 2k-1, .. emit from a thread of the plugin's own; 0 = off"},
             {"emit_after_flush", WPRUN_TYPE_BOOL, "false", false,
              "keep flush's emitter and emit through it when destroyed"},
+            {"log_every", WPRUN_TYPE_INT, "0", false,
+             "log 'chaos: item seq=N' (info) through the host on seq k-1, 2k-1, ..; 0 = off"},
         };
     }
 
@@ -147,7 +149,9 @@ public:
           leak_bytes_(cfg.get_size("leak", 0)),
           invalid_status_every_(non_negative(cfg, "invalid_status_every", 0)),
           emit_thread_every_(non_negative(cfg, "emit_thread_every", 0)),
-          emit_after_flush_(cfg.get_bool("emit_after_flush", false)) {
+          emit_after_flush_(cfg.get_bool("emit_after_flush", false)),
+          log_every_(non_negative(cfg, "log_every", 0)),
+          log_(cfg.log()) {
         if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
             throw wprun::config_error("chaos: 'fail_rate' must be in [0, 1]");
     }
@@ -161,6 +165,7 @@ public:
 
     // The order is part of the contract (see README): fatal, retry, latency, stall, throw, fail.
     result process(const job& j, emitter& out) const {
+        if (every(log_every_, j.seq)) log_.info("chaos: item seq=" + std::to_string(j.seq));
         if (result r = call_fault(j); !r.is_ok()) return r;
         in_flight guard(calls_);
         if (!sleep_for(latency_ns(j.seq) + overload_ns(guard.at_once), sleep_slice_ns, out))
@@ -325,6 +330,8 @@ private:
     int64_t emit_thread_every_;
     bool emit_after_flush_;
     mutable std::optional<emitter> after_flush_;  // set by flush (one thread), used by ~chaos
+    int64_t log_every_;
+    wprun::logger log_;
 };
 
 }  // namespace

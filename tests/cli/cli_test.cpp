@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -213,6 +214,9 @@ TEST_F(Cli, PluginsListsTheShippedProcessorsAndShowsASchema) {
     auto one = wprun("plugins spin");
     EXPECT_EQ(one.code, 0);
     EXPECT_NE(one.out.find("rounds"), std::string::npos);
+    EXPECT_NE(one.out.find("example (under stages:):\n  - name: spin\n    processor: spin\n"),
+              std::string::npos)
+        << one.out;
 }
 
 TEST_F(Cli, TestCommandCountsPassesAndFailuresAndExitsNonZeroOnFailure) {
@@ -388,6 +392,83 @@ TEST_F(Cli, NoProgressKeepsTheTerminalQuietUntilTheReport) {
     std::string text = run_on_terminal({"run", f.string(), "--no-progress", "--tick", "10ms"});
     EXPECT_EQ(text.find("\x1b[K"), std::string::npos) << text;
     EXPECT_EQ(text.rfind("wprun: observed: read 300", 0), 0u) << text;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Cli, ValidateFormatJsonIsOneDocumentWithEveryProblem) {
+    auto warn = write("w.yaml",
+                      "source: {type: range, count: 3}\n"
+                      "stages:\n  - name: s\n    processor: spin\n    workers: 4096\n"
+                      "sink: {type: \"null\"}\n");
+    auto bad = write("typo.yaml",
+                     "source: {type: range, count: 3}\n"
+                     "stages:\n  - name: s\n    processor: upper\n    wrokers: 2\n"
+                     "sink: {type: \"null\"}\n");
+    auto r = wprun("validate --format json " + warn.string() + " " + bad.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "");
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("errors"), 1);
+    EXPECT_EQ(j.at("warnings"), 1);
+    const auto& w = j.at("problems").at(0);
+    EXPECT_EQ(w.at("code"), "workers-above-cores");
+    EXPECT_EQ(w.at("line"), 5);
+    EXPECT_EQ(w.at("column"), 14);
+    const auto& e = j.at("problems").at(1);
+    EXPECT_EQ(e.at("severity"), "error");
+    EXPECT_EQ(e.at("line"), 5);
+    EXPECT_EQ(e.at("column"), 5);
+    EXPECT_NE(e.at("message").get<std::string>().find("did you mean 'workers'"), std::string::npos);
+}
+
+TEST_F(Cli, HelpShowsExamplesForTheCommandAndEachSubcommand) {
+    auto top = wprun("--help");
+    EXPECT_EQ(top.code, 0);
+    EXPECT_NE(top.out.find("Examples:"), std::string::npos) << top.out;
+    for (const char* sub : {"run", "validate", "graph", "plugins", "test"}) {
+        auto r = wprun(std::string(sub) + " --help");
+        EXPECT_EQ(r.code, 0) << sub;
+        EXPECT_NE(r.out.find("Examples:\n  wprun "), std::string::npos) << sub << ": " << r.out;
+    }
+}
+
+TEST_F(Cli, JsonLogLinesAreValidJsonNamingStageAndItem) {
+    auto f = write("l.yaml",
+                   "source: {type: range, count: 20}\n"
+                   "stages:\n  - name: noisy\n    processor: chaos\n    workers: 2\n"
+                   "    config: {log_every: 5, fail_every: 10}\n"
+                   "sink: {type: \"null\"}\nerrors: {type: \"null\"}\n");
+    auto r = wprun("--log-level debug --log-format json run -q " + f.string());
+    EXPECT_EQ(r.code, 1) << r.err;
+    std::istringstream lines(r.err);
+    std::string line;
+    std::set<uint64_t> plugin_seqs, failed_seqs;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] != '{') continue;  // the report (printed: items failed)
+        auto j = nlohmann::json::parse(line);          // throws (fails the test) if not JSON
+        for (const char* key : {"ts", "level", "stage", "seq", "msg"})
+            EXPECT_TRUE(j.contains(key)) << key << ": " << line;
+        std::string msg = j.at("msg");
+        if (j.contains("processor")) {
+            EXPECT_EQ(j.at("stage"), "noisy");
+            EXPECT_EQ(j.at("processor"), "chaos");
+            EXPECT_EQ(msg, "chaos: item seq=" + std::to_string(j.at("seq").get<uint64_t>()));
+            plugin_seqs.insert(j.at("seq").get<uint64_t>());
+        } else if (msg.rfind("item failed:", 0) == 0) {
+            EXPECT_EQ(j.at("stage"), "noisy");
+            failed_seqs.insert(j.at("seq").get<uint64_t>());
+        }
+    }
+    EXPECT_EQ(plugin_seqs, (std::set<uint64_t>{4, 9, 14, 19})) << r.err;
+    EXPECT_EQ(failed_seqs, (std::set<uint64_t>{9, 19})) << r.err;
+}
+
+TEST_F(Cli, AnUnknownLogLevelOrFormatIsAUsageError) {
+    EXPECT_EQ(wprun("--log-level loud plugins").code, 2);
+    EXPECT_EQ(wprun("--log-format xml plugins").code, 2);
 }
 
 }  // namespace

@@ -130,3 +130,52 @@ TEST(Lint, TimeoutUnderAMillisecondWarnsAtTheValue) {
 
 }  // namespace
 }  // namespace wprun::cli
+
+namespace wprun::cli {
+namespace {
+
+std::vector<std::string> codes_of(std::string_view yaml) {
+    std::vector<std::string> codes;
+    diagnostics found = lint_pipeline(prepare(yaml), threads);
+    for (const diagnostic& d : found.items()) codes.push_back(d.code);
+    return codes;
+}
+
+TEST(Lint, EveryWarningCarriesItsCode) {
+    EXPECT_EQ(codes_of(pipeline("    workers: 64\n")),
+              std::vector<std::string>{"workers-above-cores"});
+    EXPECT_EQ(codes_of(pipeline("    timeout: 500us\n")),
+              std::vector<std::string>{"timeout-too-short"});
+}
+
+TEST(Lint, ANamedLimiterNoStageUsesWarnsAtTheLimiter) {
+    std::string yaml =
+        "limiters:\n  api: {rate: 5/s}\n  spare: {rate: 1/s}\n" + pipeline("    rate_limit: api\n");
+    std::string w = warnings_of(yaml);
+    EXPECT_NE(w.find("p.yaml:3:10: warning: limiter 'spare' is not used by any stage"),
+              std::string::npos)
+        << w;
+    EXPECT_EQ(w.find("'api'"), std::string::npos) << w;
+}
+
+TEST(Lint, ARateThatCannotPassTheRangeBeforeTheDeadlineWarnsAtTheRateLimit) {
+    // 3 items at 1/s (burst 1) need 2 s; a 1 s deadline lets 2 through.
+    std::string slow = "deadline: 1s\n" + pipeline("    rate_limit: {rate: 1/s}\n");
+    std::string w = warnings_of(slow);
+    EXPECT_NE(w.find("p.yaml:6:17: warning: stage 's': its rate limit 1/s lets at most 2 items "
+                     "through before the deadline 1s, but the source has 3"),
+              std::string::npos)
+        << w;
+    EXPECT_EQ(codes_of(slow), std::vector<std::string>{"rate-below-deadline"});
+    EXPECT_EQ(warnings_of("deadline: 3s\n" + pipeline("    rate_limit: {rate: 1/s}\n")), "");
+    EXPECT_EQ(warnings_of(pipeline("    rate_limit: {rate: 1/s}\n")), "");  // no deadline
+}
+
+TEST(Lint, ASharedLimiterIsJudgedByItsOwnRate) {
+    std::string yaml =
+        "deadline: 1s\nlimiters:\n  api: {rate: 1/m}\n" + pipeline("    rate_limit: api\n");
+    EXPECT_EQ(codes_of(yaml), std::vector<std::string>{"rate-below-deadline"});
+}
+
+}  // namespace
+}  // namespace wprun::cli

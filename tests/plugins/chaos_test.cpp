@@ -191,3 +191,13 @@ TEST(Chaos, LeakKeepsPassingItemsThrough) {
     for (uint64_t seq = 0; seq < 10; ++seq)
         EXPECT_EQ(host.process("x", {}, seq, 1).status, WPRUN_OK);
 }
+
+TEST(Chaos, LogEveryLogsEveryKthSeqAtInfoThroughTheHost) {
+    fake_host host;
+    ASSERT_EQ(host.create("chaos", {{"log_every", "2"}}).status, WPRUN_OK);
+    for (uint64_t seq = 0; seq < 5; ++seq) host.process("x", {}, seq);
+    ASSERT_EQ(host.logs().size(), 2u);
+    EXPECT_EQ(host.logs()[0].level, WPRUN_LOG_INFO);
+    EXPECT_EQ(host.logs()[0].message, "chaos: item seq=1");
+    EXPECT_EQ(host.logs()[1].message, "chaos: item seq=3");
+}

@@ -1,11 +1,13 @@
 #include "cli/commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <optional>
 
 #include "cli/graph.h"
 #include "cli/prepare.h"
+#include "cli/validate_json.h"
 #include "config/units.h"
 #include "engine/host_api.h"
 #include "engine/pipeline.h"
@@ -35,6 +37,23 @@ std::string type_name(wprun_value_type t) {
     }
 }
 
+/// A stage using the processor: its required options as placeholders, then up to two defaults.
+std::string example_stage(const wprun_processor_def& d,
+                          const std::vector<engine::field_schema>& fields) {
+    std::vector<std::string> parts;
+    for (const auto& f : fields)
+        if (f.required) parts.push_back(f.name + ": <" + type_name(f.type) + ">");
+    size_t defaults = 0;
+    for (const auto& f : fields) {
+        if (f.required || !f.default_value || defaults++ == 2) continue;
+        parts.push_back(f.name + ": " + (f.default_value->empty() ? "\"\"" : *f.default_value));
+    }
+    std::string text =
+        fmt::format("  - name: {}\n    processor: {}\n    workers: auto\n", d.name, d.name);
+    if (!parts.empty()) text += fmt::format("    config: {{{}}}\n", fmt::join(parts, ", "));
+    return text;
+}
+
 void print_schema(const plugin::processor_entry& p) {
     const wprun_processor_def& d = *p.def;
     fmt::print("{} — {}\n", d.name, d.description ? d.description : "");
@@ -42,12 +61,14 @@ void print_schema(const plugin::processor_entry& p) {
                abi_text(p.abi_version), p.file);
     fmt::print("max workers: {}\n", d.max_workers ? std::to_string(d.max_workers) : "no limit");
     fmt::print("config:{}\n", d.config_field_count ? "" : " (none)");
-    for (const auto& f : plugin::schema_of(d)) {
+    std::vector<engine::field_schema> fields = plugin::schema_of(d);
+    for (const auto& f : fields) {
         std::string def = f.required        ? "required"
                           : f.default_value ? "default " + *f.default_value
                                             : "optional";
         fmt::print("  {:<14} {:<9} {:<22} {}\n", f.name, type_name(f.type), def, f.description);
     }
+    fmt::print("example (under stages:):\n{}", example_stage(d, fields));
 }
 
 void print_catalog(const plugin::registry& registry) {
@@ -65,22 +86,29 @@ void print_diagnostics(const diagnostics& problems) {
     for (const diagnostic& d : problems.items()) fmt::print(stderr, "{}\n", d.str());
 }
 
-int validate_command(const std::vector<std::string>& files, const common_options& opts) {
+int validate_command(const std::vector<std::string>& files, const common_options& opts, bool json) {
     plugin::registry registry(engine::host_api());
     diagnostics warnings;
     load_plugins(registry, opts.plugin_paths, warnings);
     int worst = 0;
+    std::vector<validated_file> checked;
     for (const std::string& file : files) {
+        validated_file& f = checked.emplace_back();
+        f.file = file;
         try {
             prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
             engine::pipeline check(p.stages);  // processors get to refuse their config too
-            print_diagnostics(p.warnings);
-            if (!opts.quiet) fmt::print("{}: ok ({} stage(s))\n", file, p.stages.size());
+            f.problems = p.warnings;
+            f.stages = p.stages.size();
         } catch (const startup_error& e) {
-            print_diagnostics(e.problems());
+            f.problems = e.problems();
             worst = std::max(worst, static_cast<int>(e.code()));
         }
+        if (json) continue;
+        print_diagnostics(f.problems);
+        if (f.stages && !opts.quiet) fmt::print("{}: ok ({} stage(s))\n", file, *f.stages);
     }
+    if (json) fmt::print("{}", validate_json(checked));
     return worst;
 }
 

@@ -26,13 +26,18 @@ struct common_options {
     std::string state_dir;               ///< run: --state-dir DIR
     size_t commit_items = 0;             ///< run: hidden --commit-items N (tests)
     std::string retry_failed;            ///< run: --retry-failed ERRORS.jsonl
+    std::string metrics_listen;          ///< run: --metrics-listen HOST:PORT ("" = no endpoint)
+    std::chrono::milliseconds metrics_linger{0};  ///< run: serve this long after the run ends
 };
 
 /// `wprun run FILE`: runs the pipeline with live progress, prints the report on stderr and
 /// writes `--report FILE` (run_command.cpp).
 int run_command(const std::string& file, const common_options& opts);
-/// `wprun validate FILE...`: checks without running; prints every problem.
-int validate_command(const std::vector<std::string>& files, const common_options& opts);
+/// `wprun validate FILE...`: checks without running; prints every problem (`json`: one JSON
+/// document on stdout instead, cli/validate_json.h).
+int validate_command(const std::vector<std::string>& files,
+                     const common_options& opts,
+                     bool json = false);
 /// `wprun graph FILE`: checks the pipeline as `validate` does, then prints it on stdout as
 /// Graphviz DOT or a Mermaid flowchart (`format`: "dot" or "mermaid"); never runs it.
 int graph_command(const std::string& file, const std::string& format, const common_options& opts);

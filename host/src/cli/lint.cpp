@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/units.h"
@@ -38,7 +39,8 @@ void check_workers(const engine::stage_spec& stage,
                             "thread(s); with no rate_limit, timeout or exec the stage is likely "
                             "CPU-bound, so the extra threads only wait for a core (and cost memory "
                             "and context switches); use 'workers: auto'",
-                            stage.name, cfg.workers, workers_per_thread, threads));
+                            stage.name, cfg.workers, workers_per_thread, threads),
+                "workers-above-cores");
 }
 
 void check_timeout(const engine::stage_spec& stage, diagnostics& out) {
@@ -48,7 +50,8 @@ void check_timeout(const engine::stage_spec& stage, diagnostics& out) {
     out.warning(stage.timeout_where,
                 fmt::format("stage '{}': timeout {} is shorter than 1ms, less than it takes to "
                             "wake a thread, so most calls will time out; did you mean {}ms?",
-                            stage.name, config::format_duration(ns), shown));
+                            stage.name, config::format_duration(ns), shown),
+                "timeout-too-short");
 }
 
 void check_burst(const engine::rate_limit_spec& limit, const std::string& owner, diagnostics& out) {
@@ -60,7 +63,8 @@ void check_burst(const engine::rate_limit_spec& limit, const std::string& owner,
                             "after an idle minute it lets that many items through at once; is "
                             "the rate's unit right (/s, /m, /h)?",
                             owner, limit.burst, rate_text(limit.rate_per_s),
-                            limit.rate_per_s * burst_seconds));
+                            limit.rate_per_s * burst_seconds),
+                "burst-above-a-minute");
 }
 
 void check_window(const prepared_pipeline& p, diagnostics& out) {
@@ -77,7 +81,51 @@ void check_window(const prepared_pipeline& p, diagnostics& out) {
                             "most {} source item(s) are in flight, so {} of its workers stay idle; "
                             "raise window to at least {} (default 16384)",
                             window, widest->workers, widest->name, window, widest->workers - window,
-                            widest->workers));
+                            widest->workers),
+                "window-narrower-than-workers");
+}
+
+void check_unused_limiters(const engine::pipeline_spec& spec, diagnostics& out) {
+    for (const auto& [name, limit] : spec.limiters) {
+        bool used = std::any_of(spec.stages.begin(), spec.stages.end(), [&](const auto& s) {
+            return s.rate_limit && s.rate_limit->shared == name;
+        });
+        if (!used)
+            out.warning(limit.where,
+                        fmt::format("limiter '{}' is not used by any stage; name it in a stage's "
+                                    "'rate_limit: {}' or remove it",
+                                    name, name),
+                        "limiter-unused");
+    }
+}
+
+/// The source's item count when it is known without reading it (a range).
+std::optional<uint64_t> known_total(const engine::pipeline_spec& spec) {
+    if (spec.source.type != "range") return std::nullopt;
+    int64_t count = spec.source.opts.get_int("count", -1);
+    return count >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(count)) : std::nullopt;
+}
+
+void check_rate_against_deadline(const engine::pipeline_spec& spec, diagnostics& out) {
+    std::optional<uint64_t> total = known_total(spec);
+    if (spec.deadline_ns <= 0 || !total) return;
+    double seconds = static_cast<double>(spec.deadline_ns) / 1e9;
+    for (const engine::stage_spec& stage : spec.stages) {
+        if (!stage.rate_limit) continue;
+        const engine::rate_limit_spec* limit = &*stage.rate_limit;
+        for (const auto& [name, shared] : spec.limiters)
+            if (name == limit->shared) limit = &shared;
+        double most = limit->rate_per_s * seconds + limit->burst;
+        if (most >= static_cast<double>(*total)) continue;
+        out.warning(stage.rate_limit->where,
+                    fmt::format("stage '{}': its rate limit {} lets at most {:.0f} items through "
+                                "before the deadline {}, but the source has {}: the run will stop "
+                                "at the deadline with items cancelled; raise the rate or the "
+                                "deadline",
+                                stage.name, rate_text(limit->rate_per_s), most,
+                                config::format_duration(spec.deadline_ns), *total),
+                    "rate-below-deadline");
+    }
 }
 
 }  // namespace
@@ -95,6 +143,8 @@ diagnostics lint_pipeline(const prepared_pipeline& p, unsigned hardware_threads)
     for (const auto& [name, limit] : p.spec.limiters)
         check_burst(limit, "limiter '" + name + "'", out);
     check_window(p, out);
+    check_unused_limiters(p.spec, out);
+    check_rate_against_deadline(p.spec, out);
     return out;
 }
 

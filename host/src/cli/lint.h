@@ -8,7 +8,13 @@
 //     (no rate_limit, no timeout, not `exec`): the extra threads only wait for a core;
 //   - an ordered sink whose `window` is smaller than the widest stage's workers: workers idle;
 //   - a rate limit whose `burst` is more than a minute of its rate: probably a unit mistake;
-//   - a stage `timeout` under 1ms: shorter than waking a thread, so calls time out.
+//   - a stage `timeout` under 1ms: shorter than waking a thread, so calls time out;
+//   - a named limiter (`limiters:`) that no stage uses;
+//   - a rate limit that cannot pass the source's items (when known: a range) before the run's
+//     `deadline`.
+// Each warning carries a stable code (`validate --format json`): workers-above-cores,
+// window-narrower-than-workers, burst-above-a-minute, timeout-too-short, limiter-unused,
+// rate-below-deadline.
 // Pure function of its input; thread-safe.
 #pragma once
 

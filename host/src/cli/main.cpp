@@ -1,7 +1,5 @@
 // wprun: the command line. Parses arguments (CLI11), installs the SIGINT/SIGTERM handlers, runs
 // one subcommand, and turns a startup_error into one line per problem and its exit code.
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <wprun/plugin_abi.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +12,8 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/help_text.h"
+#include "cli/log_setup.h"
 #include "config/units.h"
 
 namespace {
@@ -37,12 +37,17 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
-void setup_logging(const std::string& level) {
-    auto logger = spdlog::stderr_color_mt("wprun");
-    logger->set_pattern("wprun: %^%l%$: %v");
-    logger->set_level(spdlog::level::from_str(level));
-    spdlog::set_default_logger(logger);
-}
+/// CLI11's formatter, plus each subcommand's examples (its footer) in `--help-all`, which is
+/// what the man page is made from.
+class formatter_with_examples : public CLI::Formatter {
+public:
+    std::string make_expanded(const CLI::App* sub) const override {
+        std::string text = CLI::Formatter::make_expanded(sub);
+        std::string footer = sub->get_footer();
+        if (footer.empty()) return text;
+        return text + "  " + CLI::detail::find_and_replace(footer, "\n", "\n  ") + "\n\n";
+    }
+};
 
 /// `wprun FILE` means `wprun run FILE`: insert "run" before the first positional argument when
 /// it is not a subcommand.
@@ -50,8 +55,10 @@ std::vector<std::string> with_default_command(int argc, char** argv) {
     static const std::set<std::string> commands{"run",     "validate", "graph",
                                                 "plugins", "test",     "help"};
     static const std::set<std::string> takes_value{
-        "--plugin-path", "--set",    "--log-level", "--report",       "--tick",
-        "--format",      "--joblog", "--state-dir", "--retry-failed", "--commit-items"};
+        "--plugin-path", "--set",          "--log-level",      "--report",
+        "--tick",        "--format",       "--metrics-listen", "--metrics-linger",
+        "--log-format",  "--joblog",       "--state-dir",      "--retry-failed",
+        "--commit-items"};
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {
         if (takes_value.count(args[i])) {
@@ -97,71 +104,100 @@ void add_run_options(CLI::App& run, wprun::cli::common_options& opts) {
     run.add_option("--retry-failed", opts.retry_failed,
                    "Run the items of an error output (jsonl) again, each from the stage that "
                    "failed it");
+    run.add_option("--metrics-listen", opts.metrics_listen,
+                   "Serve Prometheus metrics at http://HOST:PORT/metrics (and /healthz, /ready) "
+                   "while the run goes; port 0 picks a free port");
+    run.add_option_function<std::string>(
+        "--metrics-linger",
+        [&opts](const std::string& text) {
+            auto ns = wprun::config::parse_duration_ns(text);
+            if (!ns || *ns < 0) throw CLI::ValidationError("--metrics-linger", "a duration: 15s");
+            opts.metrics_linger = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::nanoseconds(*ns));
+        },
+        "Keep serving metrics this long after the run ends (default 0s; Ctrl-C ends it)");
 }
 
-}  // namespace
+/// Everything the command line sets, and the subcommands (one of them parsed).
+struct command_line {
+    wprun::cli::common_options opts;
+    std::string log_level = "warn", log_format = "text";
+    std::string file, name, graph_format = "dot", validate_format = "text";
+    std::vector<std::string> files, paths{"pipelines"};
+    CLI::App *run = nullptr, *validate = nullptr, *graph = nullptr, *plugins = nullptr,
+             *test = nullptr;
+};
 
-int main(int argc, char** argv) {
-    using namespace wprun;
-    CLI::App app{
-        "wprun: run a YAML pipeline of worker-pool stages whose processors come from plugins"};
+void add_global_options(CLI::App& app, command_line& c) {
     app.set_version_flag("--version", std::string("wprun " WPRUN_VERSION " (plugin SDK ABI ") +
                                           std::to_string(WPRUN_ABI_MAJOR) + "." +
                                           std::to_string(WPRUN_ABI_MINOR) + ")");
-    app.require_subcommand(1);
-    cli::common_options opts;
-    std::string log_level = "warn";
-    app.add_option("--plugin-path", opts.plugin_paths,
+    app.set_help_all_flag("--help-all", "Print this help and every subcommand's (the man page)");
+    app.add_option("--plugin-path", c.opts.plugin_paths,
                    "Folder or library file to load plugins from (repeatable; searched first)")
         ->allow_extra_args(false);
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+    app.add_option("--log-level", c.log_level,
+                   "trace, debug, info, warn, error or off (debug: each failed item and retry)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->capture_default_str();
-    app.add_flag("-q,--quiet", opts.quiet, "Print only problems (no report on success)");
+    app.add_option("--log-format", c.log_format,
+                   "text, or json: one object per line (ts, level, stage, seq, msg)")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_flag("-q,--quiet", c.opts.quiet, "Print only problems (no report on success)");
+    app.footer(wprun::cli::help::main_footer);
+}
 
-    std::string file, name;
-    std::vector<std::string> files, paths{"pipelines"};
-    auto* run = app.add_subcommand("run", "Run a pipeline and report on stderr");
-    run->add_option("pipeline", file, "Pipeline file (YAML)")->required();
-    run->add_option("--set", opts.overrides, "Override a value: stages.NAME.workers=8 (repeatable)")
-        ->allow_extra_args(false);
-    add_run_options(*run, opts);
-    auto* validate = app.add_subcommand("validate", "Check pipelines without running them");
-    validate->add_option("pipelines", files, "Pipeline files")->required();
-    validate->add_option("--set", opts.overrides, "Override a value (repeatable)")
-        ->allow_extra_args(false);
-    std::string format = "dot";
-    auto* graph = app.add_subcommand("graph", "Print a pipeline as Graphviz DOT or Mermaid");
-    graph->add_option("pipeline", file, "Pipeline file (YAML)")->required();
-    graph->add_option("--format", format, "dot (Graphviz) or mermaid")
+/// A subcommand with its examples as footer and `--set` (all but `plugins`).
+CLI::App* subcommand(CLI::App& app,
+                     command_line& c,
+                     const char* name,
+                     const char* what,
+                     const char* footer,
+                     const char* set_help = "Override a value (repeatable)") {
+    CLI::App* sub = app.add_subcommand(name, what);
+    sub->footer(footer);
+    sub->fallthrough();
+    if (set_help) sub->add_option("--set", c.opts.overrides, set_help)->allow_extra_args(false);
+    return sub;
+}
+
+void add_subcommands(CLI::App& app, command_line& c) {
+    namespace help = wprun::cli::help;
+    c.run = subcommand(app, c, "run", "Run a pipeline and report on stderr", help::run_footer,
+                       "Override a value: stages.NAME.workers=8 (repeatable)");
+    c.run->add_option("pipeline", c.file, "Pipeline file (YAML)")->required();
+    add_run_options(*c.run, c.opts);
+    c.validate = subcommand(app, c, "validate", "Check pipelines without running them",
+                            help::validate_footer);
+    c.validate->add_option("pipelines", c.files, "Pipeline files")->required();
+    c.validate->add_option("--format", c.validate_format, "text (file:line:column lines) or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    c.graph = subcommand(app, c, "graph", "Print a pipeline as Graphviz DOT or Mermaid",
+                         help::graph_footer);
+    c.graph->add_option("pipeline", c.file, "Pipeline file (YAML)")->required();
+    c.graph->add_option("--format", c.graph_format, "dot (Graphviz) or mermaid")
         ->check(CLI::IsMember({"dot", "mermaid"}))
         ->capture_default_str();
-    graph->add_option("--set", opts.overrides, "Override a value (repeatable)")
-        ->allow_extra_args(false);
-    auto* plugins = app.add_subcommand("plugins", "List processors, or show one's config");
-    plugins->add_option("name", name, "Processor name");
-    auto* test =
-        app.add_subcommand("test", "Run pipelines that have an expect block and check them");
-    test->add_option("paths", paths, "Pipeline files or folders (default: pipelines)");
-    test->add_option("--set", opts.overrides, "Override a value in every pipeline (repeatable)")
-        ->allow_extra_args(false);
-    for (auto* sub : {run, validate, graph, plugins, test}) sub->fallthrough();
+    c.plugins = subcommand(app, c, "plugins", "List processors, or show one's config",
+                           help::plugins_footer, nullptr);
+    c.plugins->add_option("name", c.name, "Processor name: show its description and config schema");
+    c.test = subcommand(app, c, "test", "Run pipelines that have an expect block and check them",
+                        help::test_footer, "Override a value in every pipeline (repeatable)");
+    c.test->add_option("paths", c.paths, "Pipeline files or folders (default: pipelines)");
+}
 
+/// Runs the parsed subcommand; a startup_error becomes one line per problem and its exit code.
+int dispatch(const command_line& c) {
+    using namespace wprun;
     try {
-        app.parse(with_default_command(argc, argv));
-    } catch (const CLI::ParseError& e) {
-        int code = app.exit(e);
-        return code == 0 ? 0 : static_cast<int>(exit_code::usage);
-    }
-    setup_logging(log_level);
-    install_signal_handlers();
-    opts.interrupts = &interrupts;
-    opts.first_signal = &first_signal;
-    try {
-        if (run->parsed()) return cli::run_command(file, opts);
-        if (validate->parsed()) return cli::validate_command(files, opts);
-        if (graph->parsed()) return cli::graph_command(file, format, opts);
-        if (plugins->parsed()) return cli::plugins_command(name, opts);
-        return cli::test_command(paths, opts);
+        if (c.run->parsed()) return cli::run_command(c.file, c.opts);
+        if (c.validate->parsed())
+            return cli::validate_command(c.files, c.opts, c.validate_format == "json");
+        if (c.graph->parsed()) return cli::graph_command(c.file, c.graph_format, c.opts);
+        if (c.plugins->parsed()) return cli::plugins_command(c.name, c.opts);
+        return cli::test_command(c.paths, c.opts);
     } catch (const startup_error& e) {
         cli::print_diagnostics(e.problems());
         return static_cast<int>(e.code());
@@ -169,4 +205,28 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wprun: error: %s\n", e.what());
         return static_cast<int>(exit_code::items_failed);
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "wprun: run a YAML pipeline of worker-pool stages whose processors come from plugins",
+        "wprun"};
+    app.formatter(std::make_shared<formatter_with_examples>());  // before the subcommands
+    app.require_subcommand(1);
+    command_line c;
+    add_global_options(app, c);
+    add_subcommands(app, c);
+    try {
+        app.parse(with_default_command(argc, argv));
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        return code == 0 ? 0 : static_cast<int>(wprun::exit_code::usage);
+    }
+    wprun::cli::setup_logging(c.log_level, *wprun::cli::parse_log_format(c.log_format));
+    install_signal_handlers();
+    c.opts.interrupts = &interrupts;
+    c.opts.first_signal = &first_signal;
+    return dispatch(c);
 }

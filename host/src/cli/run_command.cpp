@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/execute.h"
+#include "cli/metrics_server.h"
 #include "cli/prepare.h"
 #include "cli/progress.h"
 #include "cli/replay.h"
@@ -21,10 +22,11 @@
 namespace wprun::cli {
 namespace {
 
-/// What the command watches while the run goes: the progress line and the timeline.
+/// What the command watches while the run goes: the progress line, the timeline and, with
+/// --metrics-listen, the metrics board.
 class run_watch {
 public:
-    run_watch(const std::string& name, int progress_setting) {
+    run_watch(const std::string& name, int progress_setting, metrics_board* board) : board_(board) {
         bool terminal = ::isatty(::fileno(stderr)) == 1;
         if (progress_setting == 1 || (progress_setting < 0 && terminal))
             progress_.emplace(stderr, name, terminal);
@@ -32,17 +34,58 @@ public:
     void tick(const engine::run_report& r) {
         timeline_.record(r);
         if (progress_) progress_->update(r, r.wall_seconds);
+        if (board_) board_->publish(r, false);
     }
     void finish(const engine::run_report& r) {
         timeline_.finish(r);
         if (progress_) progress_->finish();
+        if (board_) board_->publish(r, true);
     }
     const timeline& points() const noexcept { return timeline_; }
 
 private:
     std::optional<progress> progress_;
     timeline timeline_;
+    metrics_board* board_;
 };
+
+/// The metrics endpoint of `--metrics-listen`: the board the run feeds and the server on it.
+struct metrics_endpoint {
+    metrics_board board;
+    metrics_server server;
+
+    metrics_endpoint(const prepared_pipeline& p, const listen_address& where)
+        : board(p.spec.name, named_stages(p)), server(board, where) {}
+
+    static engine::run_report named_stages(const prepared_pipeline& p) {
+        engine::run_report r;
+        for (const engine::stage_spec& s : p.spec.stages) {
+            r.stages.emplace_back();
+            r.stages.back().name = s.name;
+            r.stages.back().processor = s.processor;
+        }
+        return r;
+    }
+};
+
+std::optional<listen_address> metrics_address(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    if (auto where = parse_listen_address(text)) return where;
+    throw startup_error(exit_code::usage, location{},
+                        "--metrics-listen '" + text +
+                            "': expected HOST:PORT, e.g. 127.0.0.1:9464 (port 0 picks a free one)");
+}
+
+std::unique_ptr<metrics_endpoint> start_metrics(const prepared_pipeline& p,
+                                                const std::optional<listen_address>& where,
+                                                bool quiet) {
+    if (!where) return nullptr;
+    auto endpoint = std::make_unique<metrics_endpoint>(p, *where);
+    // With port 0 the URL is the only way to learn the port: printed even with -q.
+    if (!quiet || where->port == 0)
+        fmt::print(stderr, "wprun: metrics at {}/metrics\n", endpoint->server.url());
+    return endpoint;
+}
 
 void check_report_name(const std::string& path) {
     if (path.empty() || report_format_of(path)) return;
@@ -86,12 +129,14 @@ int run_command(const std::string& file, const common_options& opts) {
                             "--retry-failed cannot be combined with --resume or --joblog");
     if (!opts.retry_failed.empty()) return retry_failed_command(file, opts.retry_failed, opts);
     check_report_name(opts.report);
+    std::optional<listen_address> where = metrics_address(opts.metrics_listen);
     plugin::registry registry(engine::host_api());
     diagnostics warnings;
     load_plugins(registry, opts.plugin_paths, warnings);
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     if (!opts.quiet) print_diagnostics(p.warnings);
-    run_watch watch(p.spec.name, opts.progress);
+    std::unique_ptr<metrics_endpoint> metrics = start_metrics(p, where, opts.quiet);
+    run_watch watch(p.spec.name, opts.progress, metrics ? &metrics->board : nullptr);
     run_settings settings{opts.interrupts,
                           opts.first_signal,
                           opts.tick,
@@ -104,12 +149,14 @@ int run_command(const std::string& file, const common_options& opts) {
                    "(remove the folder to run again)\n");
         return 0;
     }
+    int interrupts_at_end = opts.interrupts ? opts.interrupts->load() : 0;  // for the linger
     watch.finish(outcome.report);
     exit_code code = outcome.code;
     if (!opts.quiet || code != exit_code::ok) print_report(stderr, p.spec.name, outcome.report);
     uint64_t stuck = stuck_at_exit(outcome.report);
     if (!opts.report.empty())
         code = write_report(opts.report, record_of(p, std::move(outcome), watch.points()), code);
+    if (metrics) linger(opts.metrics_linger, opts.interrupts, interrupts_at_end);
     end_if_stuck(stuck, static_cast<int>(code));
     return static_cast<int>(code);
 }

@@ -42,6 +42,7 @@ struct diagnostic {
     severity level;
     location where;
     std::string message;
+    std::string code;  ///< a stable name of the check (lint warnings), "" when it has none
     /// "file:line:col: error: message" (the location part omitted when unknown).
     std::string str() const {
         std::string prefix = where.str();
@@ -53,10 +54,12 @@ struct diagnostic {
 class diagnostics {
 public:
     void error(location where, std::string message) {
-        items_.push_back({severity::error, std::move(where), std::move(message)});
+        items_.push_back({severity::error, std::move(where), std::move(message), {}});
     }
-    void warning(location where, std::string message) {
-        items_.push_back({severity::warning, std::move(where), std::move(message)});
+    /// `code`: the check's stable name, for `validate --format json` (e.g. "workers-above-cores").
+    void warning(location where, std::string message, std::string code = {}) {
+        items_.push_back(
+            {severity::warning, std::move(where), std::move(message), std::move(code)});
     }
     bool has_errors() const {
         for (const auto& d : items_)

@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "engine/log_origin.h"
+
 namespace wprun::engine {
 namespace {
 
@@ -27,8 +29,13 @@ void log(const wprun_stage_context* ctx,
          const char* message,
          size_t size) noexcept {
     try {
-        std::string_view stage = ctx ? std::string_view(ctx->name) : "plugin";
-        spdlog::log(to_spdlog(level), "[{}] {}", stage, std::string_view(message, size));
+        // The stage and processor from the context; the item when the plugin logs from a call
+        // on a worker of that stage (the worker keeps its seq in the thread's log origin).
+        std::string_view stage = ctx ? std::string_view(ctx->name) : std::string_view("plugin");
+        bool in_call = ctx && current_log_origin.stage == stage;
+        log_scope scope(stage, in_call ? current_log_origin.seq : log_origin::no_seq,
+                        ctx ? std::string_view(ctx->processor) : std::string_view());
+        spdlog::log(to_spdlog(level), "{}", std::string_view(message, size));
     } catch (...) {
         // Logging never throws across the C boundary.
     }

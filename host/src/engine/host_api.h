@@ -20,6 +20,7 @@
 
 struct wprun_stage_context {
     std::string name;
+    std::string processor;  ///< named on the plugin's log lines
 };
 
 struct wprun_emitter {

@@ -1,5 +1,7 @@
 #include "engine/pipeline.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <mutex>
 #include <thread>
@@ -110,11 +112,16 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
             write_sink(st, out, errors);
     });
     std::thread source_thread([&] { read_source(st, src); });
+    spdlog::info("run started: {} stage(s){}", stages_.size(), options.ordered ? ", ordered" : "");
     supervise(st, options);
     source_thread.join();
     for (auto& s : stages_) s->join();
     sink_thread.join();
     run_report report = snapshot(st);
+    const ledger& l = report.totals;
+    spdlog::info(
+        "run finished in {:.3f}s: read {}, written {}, filtered {}, failed {}, cancelled {}",
+        report.wall_seconds, l.read, l.written, l.filtered, l.failed, l.cancelled);
     auto stuck = [](const std::unique_ptr<stage>& s) { return s->stuck_at_exit() > 0; };
     if (std::any_of(stages_.begin(), stages_.end(), stuck))
         keep_for_stuck_threads(std::move(holder));

@@ -77,6 +77,7 @@ struct stage_report {
     std::string processor;
     unsigned workers = 0;  ///< the most workers that ran at once
     unsigned running = 0;  ///< workers running when the report was taken (progress, timeline)
+    unsigned busy = 0;     ///< workers inside a processor call when the report was taken
     stage_counts counts;
     std::vector<uint64_t> per_worker_in;  ///< items each worker took (load balance)
     std::vector<uint64_t> per_level_in;   ///< items taken from each priority level (levels > 1)

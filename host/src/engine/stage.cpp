@@ -6,6 +6,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "engine/log_origin.h"
+
 namespace wprun::engine {
 namespace {
 
@@ -111,6 +113,7 @@ stage::stage(stage_config cfg, uint16_t index)
     if (cfg_.retry) retry_.emplace(*cfg_.retry);
     if (cfg_.breaker) breaker_ = std::make_unique<circuit_breaker>(*cfg_.breaker, clock_);
     context_.name = cfg_.name;
+    context_.processor = cfg_.processor;
     std::vector<wprun_config_entry> entries;
     for (const auto& [k, v] : cfg_.config) entries.push_back({k.c_str(), v.c_str()});
     wprun_config config{sizeof(wprun_config), entries.data(), entries.size(), cfg_.name.c_str()};
@@ -150,6 +153,8 @@ void stage::start(stage_queue& in,
         gate_ = std::make_unique<adaptive_gate>(limit_params(*cfg_.adaptive), started_ns_);
     std::lock_guard lock(start_mutex_);  // no worker may finish the stage before all started
     for (unsigned i = 0; i < n; ++i) spawn();
+    log_scope scope(cfg_.name);
+    spdlog::info("started {} worker(s)", n);
 }
 
 bool stage::dynamic() const noexcept {
@@ -204,6 +209,8 @@ void stage::scale(int64_t now_ns) {
 }
 
 void stage::note_scale(int64_t at_ns, unsigned from, unsigned to, const char* reason) {
+    log_scope scope(cfg_.name);
+    spdlog::info("workers {} -> {} ({})", from, to, reason);
     scaling_.push_back({static_cast<double>(at_ns - started_ns_) / 1e9, from, to, reason});
 }
 
@@ -240,6 +247,8 @@ bool stage::create_worker_state(worker& w) {
 
 void stage::work(worker& w) {
     w.emitter.owner = std::this_thread::get_id();
+    log_scope scope(cfg_.name);  // every line this thread logs names the stage
+    spdlog::debug("worker {} started", w.index);
     create_worker_state(w);
     stage_queue::consumer in(*in_, w.index);  // with worker lanes, lane w.index
     stage_queue::producer out(*out_);
@@ -414,9 +423,11 @@ void stage::call_each(worker& w, item* batch, size_t n) {
     for (size_t i = 0; i < n; ++i) {
         item& it = batch[i];
         size_t first = w.outputs.size();
+        current_log_origin.seq = it.seq;  // a plugin's log lines name the item
         wprun_status st = has_call_policies() ? invoke(w, it, first) : call_once(w, it, 1);
         if (st == status_abandoned) return;
         settle(w, it, st, w.error, first);
+        current_log_origin.seq = log_origin::no_seq;
     }
 }
 
@@ -483,6 +494,7 @@ bool stage::retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t st
     auto delay = retry_->delay_before(attempt + 1, clock_.now_ns() - started, next_random(w.rng));
     if (!delay) return false;
     bump(w.counts.retried);
+    spdlog::debug("retry {} in {}ms: {}", attempt + 1, *delay / 1'000'000, w.error);
     return *delay <= 0 || clock_.sleep_for(*delay, &signals_->cancel);
 }
 
@@ -585,6 +597,7 @@ void stage::fail(worker& w, item& in, wprun_status st, const char* message) {
     bump(w.counts.failed);
     if (st == WPRUN_RETRY) bump(w.counts.refused);
     std::string text = failure_text(st, message, in.attempt);
+    log_item(spdlog::level::debug, in.seq, "item failed: {}", text);
     if (st == WPRUN_FATAL)
         signals_->fail(stop_reason::fatal, "stage '" + cfg_.name + "' stopped the run: " + text);
     in.fail(index_, text);
@@ -743,6 +756,7 @@ stage_report stage::report() const {
         r.running = gate_->limit();
         r.concurrency = concurrency_report{gate_->limit(), cfg_.adaptive->min, cfg_.adaptive->max};
     }
+    r.busy = busy_workers();
     for (size_t i = 0, n = workers_.size(); i < n; ++i) {
         const worker* w = &workers_[i];
         auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };

@@ -103,7 +103,7 @@ void registry::remember_failure(const fs::path& canonical,
         "skipped a plugin: " + (problems.empty() ? std::string(error.what()) : problems[0].message);
     spdlog::debug("{}", message);
     failed_.insert(canonical);
-    failures_.push_back({severity::warning, location{}, message});
+    failures_.push_back({severity::warning, location{}, message, "plugin-skipped"});
     diags.warning(location{}, std::move(message));
 }
 

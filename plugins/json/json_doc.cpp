@@ -25,8 +25,9 @@ std::string describe_parse_error(std::string_view text, simdjson::error_code cod
         nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end());
         (void)parsed;
     } catch (const nlohmann::json::parse_error& e) {
-        // `byte` counts the bytes read, the bad one included (1-based); end of input is size + 1.
-        size_t at = e.byte == 0 ? 0 : e.byte - 1;
+        // `byte` is the 1-based position of the byte where parsing failed (size + 1 at an
+        // unexpected end): the same number the jsonl source reports for a malformed line.
+        size_t at = e.byte == 0 ? 1 : e.byte;
         std::string reason = e.what();
         size_t cut = reason.find(": syntax error");
         if (cut != std::string::npos) reason.erase(0, cut + 2);

@@ -32,7 +32,9 @@ private:
     simdjson::dom::element root_;
 };
 
-/// "malformed JSON at byte N: <reason>" for text simdjson refused; N counts from 0.
+/// "malformed JSON at byte N: <reason>" for text simdjson refused; N is the 1-based position
+/// of the byte where parsing failed (size + 1 when the text ends too early), as the jsonl source
+/// reports it.
 std::string describe_parse_error(std::string_view text, simdjson::error_code code);
 
 /// Splits "/a/b~1c" into {"a", "b/c"}; throws syntax_error for text that is not a JSON Pointer

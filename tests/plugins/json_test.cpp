@@ -49,28 +49,28 @@ TEST(Json, PassesValidJsonThroughUnchangedWithNoOption) {
     EXPECT_EQ(outputs({}, R"( {"a" : 1} )"), strings{R"( {"a" : 1} )"});
 }
 
-TEST(Json, RejectsMalformedJsonWithTheByteOffset) {
+TEST(Json, RejectsMalformedJsonWithThePositionOfTheBadByte) {
     auto r = run({}, R"({"a":1,"b":})");
     EXPECT_EQ(r.status, WPRUN_REJECT);
-    EXPECT_NE(r.message.find("malformed JSON at byte 11"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("malformed JSON at byte 12"), std::string::npos) << r.message;
 }
 
 TEST(Json, RejectsTruncatedJsonAtItsEnd) {
     auto r = run({}, R"({"a":"bc)");
     EXPECT_EQ(r.status, WPRUN_REJECT);
-    EXPECT_NE(r.message.find("at byte"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("at byte 9:"), std::string::npos) << r.message;
 }
 
-TEST(Json, RejectsAnEmptyItemAtByteZero) {
+TEST(Json, RejectsAnEmptyItemAtByteOne) {
     auto r = run({}, "");
     EXPECT_EQ(r.status, WPRUN_REJECT);
-    EXPECT_NE(r.message.find("at byte 0"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("at byte 1"), std::string::npos) << r.message;
 }
 
 TEST(Json, RejectsTrailingContent) {
     auto r = run({}, R"({"a":1} x)");
     EXPECT_EQ(r.status, WPRUN_REJECT);
-    EXPECT_NE(r.message.find("at byte 8"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("at byte 9"), std::string::npos) << r.message;
 }
 
 TEST(JsonGet, EmitsAStringsTextAndOtherValuesAsJson) {
@@ -239,4 +239,9 @@ TEST(Json, ReusesWorkerBuffersAcrossItemsOfDifferentSizes) {
     EXPECT_EQ(host.process(R"({"v":1})").outputs, strings{"1"});
     EXPECT_EQ(host.process(R"({"v":)").status, WPRUN_REJECT);
     EXPECT_EQ(host.process(R"({"v":2})").outputs, strings{"2"});
+}
+
+TEST(JsonFilter, RegexMayEscapeCharacters) {
+    EXPECT_TRUE(kept(R"(/email ~ "@example\\.org$")", R"({"email":"ada@example.org"})"));
+    EXPECT_FALSE(kept(R"(/email ~ "@example\\.org$")", R"({"email":"ada@exampleXorg"})"));
 }

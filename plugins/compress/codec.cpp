@@ -74,7 +74,8 @@ public:
             if (output.pos && !out.write({buffer_.data(), output.pos}, why)) return false;
         }
         if (last && (frame_open_ || !seen_)) {
-            why = seen_ ? "zstd: truncated input (the last frame does not end)" : "zstd: empty input";
+            why =
+                seen_ ? "zstd: truncated input (the last frame does not end)" : "zstd: empty input";
             return false;
         }
         return true;
@@ -206,7 +207,8 @@ std::unique_ptr<codec> make_codec(algorithm a, direction d, int level) {
 }
 
 level_range levels(algorithm a) noexcept {
-    if (a == algorithm::zstd) return {ZSTD_minCLevel() < -7 ? -7 : ZSTD_minCLevel(), ZSTD_maxCLevel(), 3};
+    if (a == algorithm::zstd)
+        return {ZSTD_minCLevel() < -7 ? -7 : ZSTD_minCLevel(), ZSTD_maxCLevel(), 3};
     return {0, 9, 6};
 }
 

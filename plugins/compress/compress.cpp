@@ -105,8 +105,7 @@ private:
 
 /// An input file, closed on scope exit.
 struct input_file {
-    explicit input_file(const std::string& path)
-        : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    explicit input_file(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
         if (fd >= 0) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
     ~input_file() {
@@ -125,8 +124,8 @@ struct input_file {
 algorithm parse_algorithm(const std::string& v, const char* processor, bool allow_auto) {
     if (v == "zstd") return algorithm::zstd;
     if (v == "gzip") return algorithm::gzip;
-    throw config_error(std::string(processor) + ": unknown algorithm '" + v + "' (valid: " +
-                       (allow_auto ? "auto, " : "") + "zstd, gzip)");
+    throw config_error(std::string(processor) + ": unknown algorithm '" + v +
+                       "' (valid: " + (allow_auto ? "auto, " : "") + "zstd, gzip)");
 }
 
 /// `compress` (D = compress) and `decompress` (D = decompress).
@@ -142,8 +141,7 @@ public:
     static std::vector<field> schema() {
         std::vector<field> f = {
             {"algorithm", WPRUN_TYPE_STRING, compressing ? "zstd" : "auto", false,
-             compressing ? "zstd or gzip"
-                         : "auto (from the data's first bytes), zstd or gzip"},
+             compressing ? "zstd or gzip" : "auto (from the data's first bytes), zstd or gzip"},
             {"input", WPRUN_TYPE_STRING, "payload", false,
              "payload: the item's bytes; file: the item is a path, the output a file in "
              "output_dir"},
@@ -204,7 +202,8 @@ private:
     }
     static bool parse_input(const std::string& v) {
         if (v == "payload" || v == "file") return v == "file";
-        throw config_error(std::string(name) + ": unknown input '" + v + "' (valid: payload, file)");
+        throw config_error(std::string(name) + ": unknown input '" + v +
+                           "' (valid: payload, file)");
     }
     int level_for(algorithm a) const noexcept {
         return level_ != level_unset ? level_ : compress_plugin::levels(a).fallback;
@@ -226,7 +225,8 @@ private:
         c.begin();
         w.out.clear();
         string_sink sink(w.out, max_output_);
-        if (!c.step(j.payload, true, sink, why)) return wprun::reject(std::string(name) + ": " + why);
+        if (!c.step(j.payload, true, sink, why))
+            return wprun::reject(std::string(name) + ": " + why);
         out.emit(w.out);
         return wprun::ok();
     }
@@ -259,7 +259,8 @@ std::string codec_processor<D>::output_path(const job& j, algorithm a, std::stri
     std::string file = rel.string();
     if (compressing)
         file += ext;
-    else if (file.size() > ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0)
+    else if (file.size() > ext.size() &&
+             file.compare(file.size() - ext.size(), ext.size(), ext) == 0)
         file.resize(file.size() - ext.size());
     else
         file += ".out";

@@ -116,7 +116,8 @@ std::vector<std::string_view> split_top_level(std::string_view s, char sep) {
         if (c == ']' || c == '}') --depth;
         if (c != sep || depth > 0) continue;
         std::string_view part = s.substr(start, i - start);
-        while (!part.empty() && (part.front() == ' ' || part.front() == '\n')) part.remove_prefix(1);
+        while (!part.empty() && (part.front() == ' ' || part.front() == '\n'))
+            part.remove_prefix(1);
         while (!part.empty() && (part.back() == ' ' || part.back() == '\n')) part.remove_suffix(1);
         parts.push_back(part);
         start = i + 1;

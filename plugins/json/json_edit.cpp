@@ -26,8 +26,9 @@ void open_field(std::string& out, bool& first, std::string_view key) {
 json_edit::json_edit(mode m, std::string_view text) : mode_(m) {
     const char* option = m == mode::project ? "json: 'project'" : "json: 'set'";
     for (std::string_view part : split_top_level(text, ',')) {
-        if (part.empty()) throw syntax_error{std::string(option) + ": empty entry in '" +
-                                             std::string(text) + "'"};
+        if (part.empty())
+            throw syntax_error{std::string(option) + ": empty entry in '" + std::string(text) +
+                               "'"};
         if (m == mode::project) {
             add(part, std::nullopt);
             continue;
@@ -55,8 +56,8 @@ void json_edit::add(std::string_view pointer, std::optional<std::string> value) 
     for (size_t i = 0; i < segments.size(); ++i) {
         if (n->whole) return;  // an enclosing path already keeps everything below
         if (n->value)
-            throw syntax_error{std::string(option) + ": " + std::string(pointer) +
-                               " lies inside " + n->path + ", which is set already"};
+            throw syntax_error{std::string(option) + ": " + std::string(pointer) + " lies inside " +
+                               n->path + ", which is set already"};
         edit_node* next = nullptr;
         for (edit_node& c : n->children)
             if (c.key == segments[i]) next = &c;
@@ -116,8 +117,10 @@ bool json_edit::project(element v, const edit_node& n, std::string& out) const {
 }
 
 // Writes `v` (nullptr: absent, to be created) with the values `n` sets below it.
-bool json_edit::set(const element* v, const edit_node& n, std::string& out, std::string& why)
-    const {
+bool json_edit::set(const element* v,
+                    const edit_node& n,
+                    std::string& out,
+                    std::string& why) const {
     if (n.value) {
         out += *n.value;
         return true;

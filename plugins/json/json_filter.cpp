@@ -152,9 +152,10 @@ public:
 private:
     std::string_view word() {
         size_t start = pos_;
-        if (pos_ < s_.size() && std::string_view("=!<>~").find(s_[pos_]) != std::string_view::npos) {
-            while (pos_ < s_.size() && std::string_view("=!<>~").find(s_[pos_]) !=
-                                           std::string_view::npos)
+        if (pos_ < s_.size() &&
+            std::string_view("=!<>~").find(s_[pos_]) != std::string_view::npos) {
+            while (pos_ < s_.size() &&
+                   std::string_view("=!<>~").find(s_[pos_]) != std::string_view::npos)
                 ++pos_;
             return s_.substr(start, pos_ - start);
         }

@@ -168,16 +168,16 @@ TEST_F(CompressFiles, FileModeStreamsALargeFileBothWays) {
     for (const char* a : {"zstd", "gzip"}) {
         std::string packed_dir = (dir_ / "packed").string();
         std::string plain_dir = (dir_ / std::string("plain-") += a).string();
-        auto packed = one_output(run(
-            "compress", {{"algorithm", a}, {"input", "file"}, {"output_dir", packed_dir}},
-            (dir_ / "in" / "big.bin").string()));
+        auto packed = one_output(
+            run("compress", {{"algorithm", a}, {"input", "file"}, {"output_dir", packed_dir}},
+                (dir_ / "in" / "big.bin").string()));
         std::string ext = std::string(a) == "zstd" ? ".zst" : ".gz";
         EXPECT_EQ(packed, packed_dir + "/big.bin" + ext);
         std::string tool = std::string(a) == "zstd" ? "zstd -q" : "gzip";
         EXPECT_TRUE(shell(tool + " -t packed/big.bin" + ext)) << a;
         EXPECT_TRUE(shell(tool + " -d -c packed/big.bin" + ext + " | cmp - in/big.bin")) << a;
-        auto plain = one_output(
-            run("decompress", {{"input", "file"}, {"output_dir", plain_dir}}, packed));
+        auto plain =
+            one_output(run("decompress", {{"input", "file"}, {"output_dir", plain_dir}}, packed));
         EXPECT_EQ(plain, plain_dir + "/big.bin");
         EXPECT_TRUE(read_file(plain) == data) << a;
     }
@@ -188,9 +188,9 @@ TEST_F(CompressFiles, FileModeStreamsALargeFileBothWays) {
 TEST_F(CompressFiles, FileModeNamesOutputsByKey) {
     write_file(dir_ / "src" / "sub" / "a.txt", "hello");
     fake_host host;
-    ASSERT_EQ(host.create("compress", {{"input", "file"}, {"output_dir", (dir_ / "o").string()}})
-                  .status,
-              WPRUN_OK);
+    ASSERT_EQ(
+        host.create("compress", {{"input", "file"}, {"output_dir", (dir_ / "o").string()}}).status,
+        WPRUN_OK);
     auto r = host.process((dir_ / "src" / "sub" / "a.txt").string(), "sub/a.txt");
     EXPECT_EQ(one_output(r), (dir_ / "o" / "sub" / "a.txt.zst").string());
     auto bad = host.process((dir_ / "src" / "sub" / "a.txt").string(), "../escape.txt");
@@ -202,10 +202,9 @@ TEST_F(CompressFiles, FileModeRejectsAMissingFileAndCorruptData) {
     std::string packed = compressed(patterned(100000), "zstd");  // before `host`: one at a time
     write_file(dir_ / "cut.zst", packed.substr(0, packed.size() / 2));
     fake_host host;
-    ASSERT_EQ(
-        host.create("decompress", {{"input", "file"}, {"output_dir", (dir_ / "o").string()}})
-            .status,
-        WPRUN_OK);
+    ASSERT_EQ(host.create("decompress", {{"input", "file"}, {"output_dir", (dir_ / "o").string()}})
+                  .status,
+              WPRUN_OK);
     auto missing = host.process((dir_ / "nope.zst").string());
     EXPECT_EQ(missing.status, WPRUN_REJECT);
     EXPECT_NE(missing.message.find("No such file or directory"), std::string::npos);
@@ -218,9 +217,9 @@ TEST_F(CompressFiles, FileModeRejectsAMissingFileAndCorruptData) {
 TEST_F(CompressFiles, FileModeStopsWhenTheHostSaysSo) {
     write_file(dir_ / "big", patterned(size_t(1) << 20));
     fake_host host;
-    ASSERT_EQ(host.create("compress", {{"input", "file"}, {"output_dir", (dir_ / "o").string()}})
-                  .status,
-              WPRUN_OK);
+    ASSERT_EQ(
+        host.create("compress", {{"input", "file"}, {"output_dir", (dir_ / "o").string()}}).status,
+        WPRUN_OK);
     host.set_should_stop(true);
     auto r = host.process((dir_ / "big").string());
     EXPECT_EQ(r.status, WPRUN_REJECT);

@@ -218,8 +218,7 @@ TEST(Json, StepsRunInOrderFilterProjectSetGet) {
                        {"set", R"(/user/seen=true)"},
                        {"get", "/user"}};
     EXPECT_EQ(outputs(all), strings{R"({"city":"Paris","seen":true})"});
-    EXPECT_EQ(outputs({{"project", "/name"}, {"get", "/age"}, {"missing", "empty"}}),
-              strings{""});
+    EXPECT_EQ(outputs({{"project", "/name"}, {"get", "/age"}, {"missing", "empty"}}), strings{""});
 }
 
 TEST(Json, FilteredItemsEmitNothing) {

@@ -168,12 +168,9 @@ fake_result fake_host::process(std::string_view payload,
         throw std::logic_error("fake_host::process: no stage or no such worker");
     fake_result r;
     wprun_emitter out{this, &r.outputs};
-    wprun_job job{sizeof(wprun_job),
-                  {payload.data(), payload.size()},
-                  {key.data(), key.size()},
-                  seq,
-                  attempt,
-                  priority};
+    wprun_job job{
+        sizeof(wprun_job), {payload.data(), payload.size()}, {key.data(), key.size()}, seq, attempt,
+        priority};
     char message[message_capacity] = {};
     wprun_error error{message, sizeof message};
     r.status = stage_->def->process(stage_->instance, stage_->workers[worker], &job, &out, &error);

@@ -28,6 +28,7 @@ public:
     http_test_server() {
         routes();
         server_.set_keep_alive_max_count(1000);  // httplib's default closes after 5 requests
+        server_.set_tcp_nodelay(true);  // else Nagle + delayed ACK add 40 ms to each response
         port_ = server_.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { server_.listen_after_bind(); });
         while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -22,7 +22,8 @@ std::string rate_text(double per_s) {
 }
 
 bool looks_io_bound(const engine::stage_spec& stage) {
-    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec";
+    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec" ||
+           stage.processor == "http";
 }
 
 void check_workers(const engine::stage_spec& stage,
@@ -32,9 +33,9 @@ void check_workers(const engine::stage_spec& stage,
     if (cfg.workers <= workers_per_thread * threads || looks_io_bound(stage)) return;
     out.warning(stage.workers_where,
                 fmt::format("stage '{}': workers {} is more than {} times the {} hardware "
-                            "thread(s); with no rate_limit, timeout or exec the stage is likely "
-                            "CPU-bound, so the extra threads only wait for a core (and cost memory "
-                            "and context switches); use 'workers: auto'",
+                            "thread(s); with no rate_limit, timeout, exec or http the stage is "
+                            "likely CPU-bound, so the extra threads only wait for a core (and cost "
+                            "memory and context switches); use 'workers: auto'",
                             stage.name, cfg.workers, workers_per_thread, threads));
 }
 

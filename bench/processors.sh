@@ -13,14 +13,12 @@ server="$build/bin/http_sample_server"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-python3 - "$work/records.jsonl" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(200000):
-        f.write(json.dumps({"id": i, "name": f"user{i}", "age": i % 90,
-                            "email": f"u{i}@example.org", "tags": ["a", "b"],
-                            "address": {"city": "Paris", "zip": "75001"}}) + "\n")
-PY
+awk 'BEGIN {
+    for (i = 0; i < 200000; i++)
+        printf "{\"id\": %d, \"name\": \"user%d\", \"age\": %d, \"email\": \"u%d@example.org\", " \
+               "\"tags\": [\"a\", \"b\"], \"address\": {\"city\": \"Paris\", \"zip\": \"75001\"}}\n",
+               i, i, i % 90, i
+}' >"$work/records.jsonl"
 
 # write_pipeline <name> <source yaml> <processor> <config yaml>
 write_pipeline() {

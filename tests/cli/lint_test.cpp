@@ -77,6 +77,9 @@ TEST(Lint, ManyWorkersAreFineOnAStageThatWaits) {
     EXPECT_EQ(warnings_of(pipeline("    workers: 64\n    config: {command: cat}\n",
                                    "{type: \"null\"}", "exec")),
               "");
+    EXPECT_EQ(warnings_of(pipeline("    workers: 64\n    config: {url: \"http://x/\"}\n",
+                                   "{type: \"null\"}", "http")),
+              "");
 }
 
 TEST(Lint, OrderedWindowSmallerThanTheWidestStageWarnsAtTheWindow) {

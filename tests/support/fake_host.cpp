@@ -158,18 +158,19 @@ fake_result fake_host::create(std::string_view processor,
     return {};
 }
 
-fake_result fake_host::process(
-    std::string_view payload, std::string_view key, uint64_t seq, uint32_t attempt, size_t worker) {
+fake_result fake_host::process(std::string_view payload,
+                               std::string_view key,
+                               uint64_t seq,
+                               uint32_t attempt,
+                               size_t worker,
+                               int32_t priority) {
     if (!stage_ || worker >= stage_->workers.size())
         throw std::logic_error("fake_host::process: no stage or no such worker");
     fake_result r;
     wprun_emitter out{this, &r.outputs};
-    wprun_job job{sizeof(wprun_job),
-                  {payload.data(), payload.size()},
-                  {key.data(), key.size()},
-                  seq,
-                  attempt,
-                  0};
+    wprun_job job{
+        sizeof(wprun_job), {payload.data(), payload.size()}, {key.data(), key.size()}, seq, attempt,
+        priority};
     char message[message_capacity] = {};
     wprun_error error{message, sizeof message};
     r.status = stage_->def->process(stage_->instance, stage_->workers[worker], &job, &out, &error);

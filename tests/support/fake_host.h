@@ -66,7 +66,8 @@ public:
                         std::string_view key = {},
                         uint64_t seq = 0,
                         uint32_t attempt = 1,
-                        size_t worker = 0);
+                        size_t worker = 0,
+                        int32_t priority = 0);
 
     /// Runs `flush` with every worker state; WPRUN_OK and no outputs when the processor has none.
     fake_result flush();

@@ -24,9 +24,10 @@ std::string rate_text(double per_s) {
 
 /// Adaptive stages count too: their threads wait on the AIMD limit, which measures the latency.
 bool looks_io_bound(const engine::stage_spec& stage) {
-    auto exec = [](const engine::branch_spec& b) { return b.processor == "exec"; };
-    return stage.rate_limit || stage.timeout_ns > 0 || stage.processor == "exec" || stage.adaptive ||
-           std::any_of(stage.branches.begin(), stage.branches.end(), exec);
+    auto io_bound = [](const std::string& p) { return p == "exec" || p == "http"; };
+    auto branch = [&](const engine::branch_spec& b) { return io_bound(b.processor); };
+    return stage.rate_limit || stage.timeout_ns > 0 || io_bound(stage.processor) ||
+           stage.adaptive || std::any_of(stage.branches.begin(), stage.branches.end(), branch);
 }
 
 void check_workers(const engine::stage_spec& stage,
@@ -36,9 +37,9 @@ void check_workers(const engine::stage_spec& stage,
     if (cfg.workers <= workers_per_thread * threads || looks_io_bound(stage)) return;
     out.warning(stage.workers_where,
                 fmt::format("stage '{}': workers {} is more than {} times the {} hardware "
-                            "thread(s); with no rate_limit, timeout or exec the stage is likely "
-                            "CPU-bound, so the extra threads only wait for a core (and cost memory "
-                            "and context switches); use 'workers: auto'",
+                            "thread(s); with no rate_limit, timeout, exec or http the stage is "
+                            "likely CPU-bound, so the extra threads only wait for a core (and cost "
+                            "memory and context switches); use 'workers: auto'",
                             stage.name, cfg.workers, workers_per_thread, threads),
                 "workers-above-cores");
 }

@@ -95,5 +95,36 @@ TEST(RangeSource, SchemaRequiresCount) {
     EXPECT_EQ(schema[2].default_value, "1");
 }
 
+TEST(RangeSource, StepOneCarriesAcrossEveryPowerOfTen) {
+    range_source src(0, 100'001, 1);
+    std::vector<std::string> got = read_all(src, 256);
+    ASSERT_EQ(got.size(), 100'001u);
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], std::to_string(i));
+}
+
+TEST(RangeSource, StepOneCountsUpThroughZero) {
+    range_source src(-3, 7, 1);
+    EXPECT_EQ(read_all(src), (std::vector<std::string>{"-3", "-2", "-1", "0", "1", "2", "3"}));
+}
+
+TEST(RangeSource, StepOneReachesTheLargestInteger) {
+    constexpr int64_t top = std::numeric_limits<int64_t>::max();
+    range_source src(top - 2, 3, 1);
+    EXPECT_EQ(read_all(src),
+              (std::vector<std::string>{std::to_string(top - 2), std::to_string(top - 1),
+                                        std::to_string(top)}));
+}
+
+TEST(RangeSource, OverwritesAPayloadThatWasLongerOrOnTheHeap) {
+    range_source src(98, 3, 1);
+    std::vector<engine::item> items(3);
+    items[0].payload.assign(std::string(200, 'x'));  // heap buffer
+    items[1].payload.assign("a payload of forty characters, inline..");
+    ASSERT_EQ(src.read(items.data(), 3), 3u);
+    EXPECT_EQ(items[0].payload.view(), "98");
+    EXPECT_EQ(items[1].payload.view(), "99");
+    EXPECT_EQ(items[2].payload.view(), "100");
+}
+
 }  // namespace
 }  // namespace wprun::io

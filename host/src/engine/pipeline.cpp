@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -202,7 +203,12 @@ void pipeline::read_source(state& st, source& src) {
                 if (got <= 0) continue;
                 want = static_cast<size_t>(got);
             }
-            for (size_t i = 0; i < want; ++i) batch[i] = item{};
+            // A fresh item in each place (the last batch's were moved out): rebuilt in place,
+            // not move-assigned from a temporary.
+            for (size_t i = 0; i < want; ++i) {
+                std::destroy_at(&batch[i]);
+                std::construct_at(&batch[i]);
+            }
             size_t n = src.read(batch.data(), want);
             if (ordered && n < want) st.window.signal(static_cast<ssize_t>(want - n));
             if (n == 0) {

@@ -561,12 +561,14 @@ void stage::adopt_outputs(worker& w, item& in, size_t first) {
     bump(w.counts.out, n);
     bump(w.counts.spawned, n - 1);
     if (in.extra) in.extra->attempts = std::max(in.extra->attempts, in.attempt);
-    uint64_t share = in.weight / n;
+    // One output (the common case) takes the whole weight: no 64-bit division per item.
+    uint64_t share = n == 1 ? in.weight : in.weight / n;
+    uint64_t rest = n == 1 ? 0 : in.weight % n;
     for (size_t i = 0; i < n; ++i) {
         item& o = w.outputs[first + i];
         o.seq = in.seq;
         o.priority = in.priority;
-        o.weight = share + (i == 0 ? in.weight % n : 0);
+        o.weight = share + (i == 0 ? rest : 0);
         if (n == 1) {
             o.extra = std::move(in.extra);
         } else {

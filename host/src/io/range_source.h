@@ -2,7 +2,9 @@
 //
 // Useful for benchmarks and for pipelines that generate their own work. Each payload is the
 // decimal text of the number, formatted in place (no allocation: it fits the item's inline
-// buffer). Not thread-safe: the engine reads a source from one thread.
+// buffer). With step 1 the text of the next number is the previous one incremented in place (the
+// common case of a benchmark or a generated work list), else std::to_chars.
+// Not thread-safe: the engine reads a source from one thread.
 #pragma once
 
 #include <cstdint>
@@ -24,10 +26,16 @@ public:
     std::optional<uint64_t> total() const override { return count_; }
 
 private:
+    void format_next() noexcept;
+    void advance() noexcept;
+    void increment_text() noexcept;
+
     uint64_t next_value_;  ///< unsigned so that stepping past the end cannot be undefined
     uint64_t step_;
     uint64_t count_;
     uint64_t done_ = 0;
+    char text_[24] = {};  ///< decimal text of next_value_ (room for a sign and 19 digits)
+    size_t text_size_ = 0;
 };
 
 /// Options of the `range` source: start, count (required), step.

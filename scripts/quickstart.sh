@@ -5,6 +5,8 @@
 #
 # Works from any directory; the build lands in build/release.
 set -euo pipefail
+# Plugins that others could write are refused (docs/reliability.md): build with a safe umask.
+umask 022
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

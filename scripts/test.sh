@@ -8,6 +8,8 @@
 # step does not stop the others (a preset whose build failed skips its tests); the summary at the
 # end lists every step, and the exit status is non-zero when any step failed.
 set -euo pipefail
+# Plugins that others could write are refused (docs/reliability.md): build with a safe umask.
+umask 022
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

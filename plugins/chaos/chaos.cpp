@@ -122,15 +122,14 @@ public:
              "seq k-1, 2k-1, .. return status 7, which no host knows; 0 = off"},
             {"emit_thread_every", WPRUN_TYPE_INT, "0", false,
              "seq k-1, 2k-1, .. emit from a thread of the plugin's own; 0 = off"},
-            {"emit_after_flush", WPRUN_TYPE_BOOL, "false", false,
-             "keep flush's emitter and emit through it when destroyed"},
             {"log_every", WPRUN_TYPE_INT, "0", false,
              "log 'chaos: item seq=N' (info) through the host on seq k-1, 2k-1, ..; 0 = off"},
         };
     }
 
     explicit chaos(const wprun::config& cfg)
-        : seed_(uint64_t(cfg.get_int("seed", 1))),
+        : emit_after_flush_(cfg.get_bool("emit_after_flush", false)),
+          seed_(uint64_t(cfg.get_int("seed", 1))),
           fail_every_(non_negative(cfg, "fail_every", 0)),
           fail_rate_(cfg.get_float("fail_rate", 0)),
           fail_first_(non_negative(cfg, "fail_first", 0)),
@@ -149,7 +148,6 @@ public:
           leak_bytes_(cfg.get_size("leak", 0)),
           invalid_status_every_(non_negative(cfg, "invalid_status_every", 0)),
           emit_thread_every_(non_negative(cfg, "emit_thread_every", 0)),
-          emit_after_flush_(cfg.get_bool("emit_after_flush", false)),
           log_every_(non_negative(cfg, "log_every", 0)),
           log_(cfg.log()) {
         if (!(fail_rate_ >= 0 && fail_rate_ <= 1))
@@ -185,11 +183,9 @@ public:
         return wprun::ok();
     }
 
-    /// Emits nothing; with `emit_after_flush`, keeps the emitter to misuse it later.
-    wprun::result flush(emitter& out) const {
-        if (emit_after_flush_) after_flush_.emplace(out);
-        return wprun::ok();
-    }
+protected:
+    bool emit_after_flush_;
+    mutable std::optional<emitter> after_flush_;  // set by flush (one thread), used by ~chaos
 
 private:
     /// Counts the calls in progress (the instance is shared by all workers of the stage).
@@ -328,12 +324,33 @@ private:
     mutable std::mutex leak_mutex_;
     int64_t invalid_status_every_;
     int64_t emit_thread_every_;
-    bool emit_after_flush_;
-    mutable std::optional<emitter> after_flush_;  // set by flush (one thread), used by ~chaos
     int64_t log_every_;
     wprun::logger log_;
 };
 
+/// `chaos` plus a `flush` that emits nothing, and with `emit_after_flush` keeps flush's emitter
+/// to emit through it later (when destroyed), which the host must refuse. A processor of its own:
+/// a stage with a flush cannot be resumed (`--resume`), and plain `chaos` must stay resumable.
+class chaos_flush : public chaos {
+public:
+    static constexpr const char* name = "chaos_flush";
+    static constexpr const char* description =
+        "chaos with a flush (emits nothing; emit_after_flush misuses its emitter later).";
+
+    static std::vector<field> schema() {
+        std::vector<field> fields = chaos::schema();
+        fields.push_back({"emit_after_flush", WPRUN_TYPE_BOOL, "false", false,
+                          "keep flush's emitter and emit through it when destroyed"});
+        return fields;
+    }
+    using chaos::chaos;
+
+    wprun::result flush(emitter& out) const {
+        if (emit_after_flush_) after_flush_.emplace(out);
+        return wprun::ok();
+    }
+};
+
 }  // namespace
 
-WPRUN_PLUGIN("chaos", "1.0.0", chaos)
+WPRUN_PLUGIN("chaos", "1.0.0", chaos, chaos_flush)

@@ -133,6 +133,26 @@ TEST_F(StuckWorkerTest, AStuckCallIsFailedAndItsWorkerReplaced) {
     EXPECT_EQ(s.counts.timed_out, 1u);
 }
 
+TEST_F(StuckWorkerTest, WithWorkerLanesTheReplacementServesTheStuckWorkersLane) {
+    // round_robin: lane 0 gets seqs 0, 2, 4, ..., lane 1 the odd ones. Seq 2 hangs, so seqs
+    // 4..18 wait in lane 0 until the replacement takes that lane over.
+    counting_source src(20);
+    run_report r;
+    {
+        auto c = stage(2);
+        c.balance = balance_strategy::round_robin;
+        c.config = {{"hang_seq", "2"}};
+        pipeline p({std::move(c)});
+        r = p.run(src, sink, errors, options(11));
+    }
+    EXPECT_EQ(r.stages.at(0).stuck_workers, 1u);
+    EXPECT_EQ(r.totals.written, 19u);
+    EXPECT_EQ(r.totals.failed, 1u);
+    EXPECT_TRUE(r.totals.balanced());
+    ASSERT_EQ(errors.failures.size(), 1u);
+    EXPECT_EQ(errors.failures[0].seq, 2u);
+}
+
 TEST_F(StuckWorkerTest, TheLateResultIsDiscardedAndNothingIsSettledTwice) {
     counting_source src(20);
     {

@@ -196,7 +196,7 @@ TEST(IsolatedStage, OutputsLogsAndFlushComeBackFromEachChild) {
     EXPECT_EQ(seen, 5u);
     bool logged = false;
     for (const auto& line : ring->last_formatted())
-        logged = logged || line.find("[iso] talker: seq 3") != std::string::npos;
+        logged = logged || line.find("talker: seq 3") != std::string::npos;
     EXPECT_TRUE(logged);
 }
 
@@ -247,7 +247,10 @@ TEST_P(misbehaving, AnEmitFromAThreadOfItsOwnIsRefusedAndFailsItsItem) {
 }
 
 TEST_P(misbehaving, AnEmitAfterFlushIsRefused) {
-    auto o = run({.config = {{"emit_after_flush", "true"}}, .isolated = GetParam()}, 10);
+    auto o = run({.processor = "chaos_flush",
+                  .config = {{"emit_after_flush", "true"}},
+                  .isolated = GetParam()},
+                 10);
     EXPECT_EQ(o->report.totals.written, 10u);
     EXPECT_TRUE(o->report.totals.balanced());
     EXPECT_TRUE(o->errors.failures.empty());
@@ -262,7 +265,8 @@ TEST(MisbehavingPlugin, AnEmitAfterFlushIsLoggedInProcess) {
     auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
     auto previous = spdlog::default_logger();
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", ring));
-    run({.config = {{"emit_after_flush", "true"}}, .isolated = false}, 3);
+    run({.processor = "chaos_flush", .config = {{"emit_after_flush", "true"}}, .isolated = false},
+        3);
     spdlog::set_default_logger(previous);
     bool logged = false;
     for (const auto& line : ring->last_formatted())

@@ -439,6 +439,11 @@ void read_balance(value_reader& in,
         in.error(n.where, owner + ": balance: " + *name +
                               " needs a fixed worker count (a lane per worker), not workers: "
                               "{min, max}; use workers: N, or balance: shared");
+    if (stage.adaptive)
+        in.error(n.where, owner + ": balance: " + *name +
+                              " cannot be combined with workers: adaptive (the limit gates "
+                              "workers, and a gated worker's lane would wait); use workers: N, or "
+                              "balance: shared");
     if (stage.priority)
         in.error(n.where, owner + ": balance: " + *name +
                               " cannot be combined with priority (both split the input queue); "

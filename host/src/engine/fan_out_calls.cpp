@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 #include <regex>
+#include <thread>
 
 #include "engine/fan_out_parts.h"
 
@@ -228,6 +229,7 @@ void name_failure(wprun_error& error, const std::string& branch, const char* mes
 /// Points `inner` at `into` with the outer call's limits, deadline and stop flag.
 void arm(wprun_emitter& inner, const wprun_emitter& outer, std::vector<item>* into) noexcept {
     inner.out = into;
+    inner.owner = std::this_thread::get_id();  // the branches run on the caller's thread
     inner.job = 0;
     inner.out_of_memory = inner.too_large = false;
     inner.max_bytes = outer.max_bytes;
@@ -238,6 +240,10 @@ void arm(wprun_emitter& inner, const wprun_emitter& outer, std::vector<item>* in
 
 /// A branch's status, turned into REJECT when one of its outputs could not be kept.
 wprun_status check_emits(worker& w, wprun_status st) {
+    if (w.inner.misused.exchange(false, std::memory_order_relaxed)) {
+        std::snprintf(w.message, sizeof w.message, "%s", misused_emit_text);
+        return st == WPRUN_FATAL ? st : WPRUN_REJECT;
+    }
     if (st == WPRUN_FATAL || (!w.inner.too_large && !w.inner.out_of_memory)) return st;
     std::string why = w.inner.too_large ? "output larger than max_item_bytes (" +
                                               size_text(w.inner.max_bytes) + ")"

@@ -75,6 +75,8 @@ std::string format_ms(int64_t ns) {
 
 struct stage::worker {
     unsigned index = 0;
+    unsigned lane =
+        0;  ///< its input lane with `balance:` worker lanes (a replacement's: the stuck one's)
     uint64_t rng = 0x9e3779b97f4a7c15ULL;
     latency_histogram latency;
     void* state = nullptr;
@@ -161,10 +163,11 @@ bool stage::dynamic() const noexcept {
     return cfg_.min_workers > 0 && cfg_.max_workers > cfg_.min_workers;
 }
 
-void stage::spawn(std::optional<item> inherited) {
+void stage::spawn(std::optional<item> inherited, std::optional<unsigned> lane) {
     auto slot = static_cast<unsigned>(workers_.size());
     worker& w = workers_.prepare();
     w.index = slot;
+    w.lane = lane.value_or(slot);
     w.rng += slot * 0x632be59bd9b4e019ULL;
     w.emitter.stop = &signals_->cancel;
     w.emitter.time = &clock_;
@@ -250,7 +253,7 @@ void stage::work(worker& w) {
     log_scope scope(cfg_.name);  // every line this thread logs names the stage
     spdlog::debug("worker {} started", w.index);
     create_worker_state(w);
-    stage_queue::consumer in(*in_, w.index);  // with worker lanes, lane w.index
+    stage_queue::consumer in(*in_, w.lane);  // with worker lanes, lane w.lane
     stage_queue::producer out(*out_);
     if (w.inherited) push_inherited(w, out);
     if (gate_)
@@ -705,7 +708,7 @@ void stage::replace_stuck(worker& w, int64_t now_ns) {
                             " (the call did not return; its worker was replaced)");
     running_.fetch_sub(1, std::memory_order_relaxed);  // the stuck one no longer counts
     try {
-        spawn(std::move(failed));
+        spawn(std::move(failed), w.lane);
     } catch (const std::system_error&) {
         running_.fetch_add(1, std::memory_order_relaxed);
         w.slot.unclaim();  // no thread to spare: the call goes on; try again next tick

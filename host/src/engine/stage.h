@@ -115,7 +115,10 @@ private:
     struct worker;
     void work(worker& w);
     bool dynamic() const noexcept;
-    void spawn(std::optional<item> inherited = std::nullopt);  // with start_mutex_ held
+    /// Starts a worker (with start_mutex_ held). A replacement for a stuck worker `inherited`
+    /// its failed item and serves the stuck one's `lane` (balance: a lane per worker).
+    void spawn(std::optional<item> inherited = std::nullopt,
+               std::optional<unsigned> lane = std::nullopt);
     void note_scale(int64_t at_ns, unsigned from, unsigned to, const char* reason);
     unsigned busy_workers() const noexcept;
     size_t next(worker& w, stage_queue::consumer& in, item* out, size_t max);

@@ -11,7 +11,6 @@
 namespace wprun::cli {
 namespace {
 
-
 namespace fs = std::filesystem;
 
 fs::path write_output(const std::string& name, const std::string& text) {
@@ -49,8 +48,6 @@ TEST(KeyOrder, RefusesLinesThatAreNotJsonWithASeq) {
     EXPECT_EQ(check_key_order(fs::temp_directory_path() / "wprun-no-such-output.jsonl"),
               "the run wrote no output");
 }
-
-
 
 engine::run_report report_with(engine::stage_report s) {
     engine::run_report r;

@@ -55,9 +55,9 @@ std::vector<std::string> with_default_command(int argc, char** argv) {
     static const std::set<std::string> commands{"run",     "validate", "graph",
                                                 "plugins", "test",     "help"};
     static const std::set<std::string> takes_value{
-        "--plugin-path", "--set",          "--log-level",      "--report",
-        "--tick",        "--format",       "--metrics-listen", "--metrics-linger",
-        "--log-format",  "--joblog",       "--state-dir",      "--retry-failed",
+        "--plugin-path", "--set",    "--log-level",      "--report",
+        "--tick",        "--format", "--metrics-listen", "--metrics-linger",
+        "--log-format",  "--joblog", "--state-dir",      "--retry-failed",
         "--commit-items"};
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {

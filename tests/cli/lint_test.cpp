@@ -82,6 +82,18 @@ TEST(Lint, ManyWorkersAreFineOnAStageThatWaits) {
               "");
 }
 
+TEST(Lint, KeyBalanceWithASourceThatGivesNoKeyWarnsAtTheBalance) {
+    auto d = lint_pipeline(prepare(pipeline("    workers: 4\n    balance: key\n")), threads);
+    ASSERT_EQ(d.items().size(), 1u);
+    EXPECT_EQ(d.items()[0].str(),
+              "p.yaml:6:14: warning: stage 's': balance: key, but the range source gives its "
+              "items no key, so every item goes to one worker; give them a key (lines `key:`, "
+              "jsonl `key:`, files) or use balance: round_robin");
+    EXPECT_TRUE(lint_pipeline(prepare(pipeline("    workers: 4\n    balance: steal\n")), threads)
+                    .items()
+                    .empty());
+}
+
 TEST(Lint, OrderedWindowSmallerThanTheWidestStageWarnsAtTheWindow) {
     std::string w = warnings_of(pipeline("    workers: 16\n",
                                          "{type: \"null\", ordered: true,\n"

@@ -129,6 +129,21 @@ void check_rate_against_deadline(const engine::pipeline_spec& spec, diagnostics&
     }
 }
 
+/// `balance: key` with a source that gives no key (range, lines without `key:`): one worker.
+void check_key_balance(const engine::pipeline_spec& spec,
+                       const engine::stage_spec& stage,
+                       diagnostics& out) {
+    if (stage.balance != engine::balance_strategy::key) return;
+    const engine::io_spec& src = spec.source;
+    if (src.type != "range" && !(src.type == "lines" && !src.opts.has("key"))) return;
+    out.warning(stage.balance_where,
+                fmt::format("stage '{}': balance: key, but the {} source gives its items no key, "
+                            "so every item goes to one worker; give them a key (lines `key:`, "
+                            "jsonl `key:`, files) or use balance: round_robin",
+                            stage.name, src.type),
+                "balance-key-without-keys");
+}
+
 }  // namespace
 
 diagnostics lint_pipeline(const prepared_pipeline& p, unsigned hardware_threads) {
@@ -138,6 +153,7 @@ diagnostics lint_pipeline(const prepared_pipeline& p, unsigned hardware_threads)
         const engine::stage_spec& stage = p.spec.stages[i];
         check_workers(stage, p.stages[i], threads, out);
         check_timeout(stage, out);
+        check_key_balance(p.spec, stage, out);
         if (stage.rate_limit)
             check_burst(*stage.rate_limit, "stage '" + stage.name + "' rate_limit", out);
     }

@@ -217,6 +217,9 @@ TEST_F(Cli, PluginsListsTheShippedProcessorsAndShowsASchema) {
     EXPECT_NE(one.out.find("example (under stages:):\n  - name: spin\n    processor: spin\n"),
               std::string::npos)
         << one.out;
+    auto many = wprun("plugins chaos");  // many options: the example shows the first two
+    EXPECT_NE(many.out.find("    config: {seed: 1, fail_every: 0}\n"), std::string::npos)
+        << many.out;
 }
 
 TEST_F(Cli, TestCommandCountsPassesAndFailuresAndExitsNonZeroOnFailure) {

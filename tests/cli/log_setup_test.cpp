@@ -53,13 +53,14 @@ TEST(LogLine, FormatNamesAreTextAndJson) {
     EXPECT_FALSE(parse_log_format("xml"));
 }
 
-/// A default logger writing JSON lines to a string, restored afterwards.
+/// A default logger writing lines to a string, restored afterwards.
 class captured_log {
 public:
-    explicit captured_log(log_format format) : saved_(spdlog::default_logger()) {
+    explicit captured_log(log_format format, bool clear_line = false)
+        : saved_(spdlog::default_logger()) {
         auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
         auto logger = std::make_shared<spdlog::logger>("test", sink);
-        logger->set_formatter(make_log_formatter(format));
+        logger->set_formatter(make_log_formatter(format, clear_line));
         logger->set_level(spdlog::level::trace);
         spdlog::set_default_logger(logger);
     }
@@ -105,6 +106,17 @@ TEST(LogFormatter, PluginLinesComeThroughTheHostApiWithStageProcessorAndItem) {
     EXPECT_EQ(log.text(),
               "wprun: warning: stage hash, processor sha, item 99: from the plugin\n"
               "wprun: info: stage hash, processor sha: from the plugin\n");
+}
+
+TEST(LogFormatter, OnATerminalTextLinesFirstClearTheProgressLine) {
+    {
+        captured_log log(log_format::text, true);
+        spdlog::warn("careful");
+        EXPECT_EQ(log.text(), "\r\x1b[Kwprun: warning: careful\n");
+    }
+    captured_log json(log_format::json, true);  // never inside JSON
+    spdlog::warn("careful");
+    EXPECT_EQ(json.text().rfind("{\"ts\":", 0), 0u) << json.text();
 }
 
 }  // namespace

@@ -45,7 +45,8 @@ std::string example_stage(const wprun_processor_def& d,
         if (f.required) parts.push_back(f.name + ": <" + type_name(f.type) + ">");
     size_t defaults = 0;
     for (const auto& f : fields) {
-        if (f.required || !f.default_value || defaults++ == 2) continue;
+        if (f.required || !f.default_value || defaults == 2) continue;
+        ++defaults;
         parts.push_back(f.name + ": " + (f.default_value->empty() ? "\"\"" : *f.default_value));
     }
     std::string text =

@@ -4,7 +4,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -49,7 +51,7 @@ std::string origin_text(const engine::log_origin& o) {
 
 class line_formatter final : public spdlog::formatter {
 public:
-    explicit line_formatter(log_format format) : format_(format) {}
+    line_formatter(log_format format, bool clear_line) : format_(format), clear_line_(clear_line) {}
 
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
         std::string_view text(msg.payload.data(), msg.payload.size());
@@ -61,19 +63,23 @@ public:
             // The level is the colour range, as in spdlog's "%^%l%$" (colour on a terminal).
             auto name = spdlog::level::to_string_view(msg.level);
             std::string_view level(name.data(), name.size());
-            msg.color_range_start = 7;  // after "wprun: "
-            msg.color_range_end = 7 + level.size();
-            line = text_log_line(level, o, text);
+            // On a terminal, first clear the line: the live progress line may be on it (it is
+            // redrawn below at the next tick).
+            std::string_view clear = clear_line_ ? "\r\x1b[K" : "";
+            msg.color_range_start = clear.size() + 7;  // after "wprun: "
+            msg.color_range_end = msg.color_range_start + level.size();
+            line = std::string(clear) + text_log_line(level, o, text);
         }
         line += '\n';
         dest.append(line.data(), line.data() + line.size());
     }
     std::unique_ptr<spdlog::formatter> clone() const override {
-        return std::make_unique<line_formatter>(format_);
+        return std::make_unique<line_formatter>(format_, clear_line_);
     }
 
 private:
     log_format format_;
+    bool clear_line_;
 };
 
 }  // namespace
@@ -106,8 +112,8 @@ std::string json_log_line(std::chrono::system_clock::time_point at,
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::unique_ptr<spdlog::formatter> make_log_formatter(log_format format) {
-    return std::make_unique<line_formatter>(format);
+std::unique_ptr<spdlog::formatter> make_log_formatter(log_format format, bool clear_line) {
+    return std::make_unique<line_formatter>(format, clear_line && format == log_format::text);
 }
 
 void setup_logging(const std::string& level, log_format format) {
@@ -116,7 +122,7 @@ void setup_logging(const std::string& level, log_format format) {
         logger = spdlog::stderr_logger_mt("wprun");  // no colour codes inside JSON
     else
         logger = spdlog::stderr_color_mt("wprun");
-    logger->set_formatter(make_log_formatter(format));
+    logger->set_formatter(make_log_formatter(format, ::isatty(::fileno(stderr)) == 1));
     logger->set_level(spdlog::level::from_str(level));
     spdlog::set_default_logger(logger);
 }

@@ -41,7 +41,9 @@ std::string json_log_line(std::chrono::system_clock::time_point at,
                           std::string_view msg);
 
 /// A spdlog formatter writing these lines (reads the calling thread's log origin).
-std::unique_ptr<spdlog::formatter> make_log_formatter(log_format format);
+/// `clear_line` (text on a terminal): each line starts with "\r\x1b[K", so that it replaces the
+/// live progress line instead of running on from it.
+std::unique_ptr<spdlog::formatter> make_log_formatter(log_format format, bool clear_line = false);
 
 /// Installs the default logger on stderr: `level` is one of trace, debug, info, warn, error,
 /// off (checked by the command line).

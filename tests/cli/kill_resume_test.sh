@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# kill_resume_test: SIGKILL `wprun run --resume` at random moments, resume each time, and check
-# that the final output equals an uninterrupted run's: nothing lost, nothing written twice.
+# kill_resume_test: SIGKILL (or SIGTERM) `wprun run --resume` at random moments, resume each time,
+# and check that the final output equals an uninterrupted run's: nothing lost, nothing written
+# twice.
 #
 #   kill_resume_test.sh WPRUN WORK_DIR [ITEMS] [KILLS]
 #
@@ -8,7 +9,8 @@
 # with an unordered and an ordered sink. Ordered: the output must be byte-identical to the
 # reference run's; unordered: it must hold the same lines (same multiset; the order of an
 # unordered sink differs between any two runs). The error output must hold the same records.
-# Prints one summary line per mode: runs, kills, items, duplicates, lost.
+# A run that finishes before its kill is checked too, and the job starts over. Prints one
+# summary line per mode: runs, kills, jobs checked, items, duplicates, lost.
 set -euo pipefail
 
 wprun=$1
@@ -51,12 +53,34 @@ run_to_end() {  # PIPELINE [ARGS...]: a run whose items partly fail exits 1
     fi
 }
 
+verify() {  # MODE ORDERED: compares MODE's outputs with the reference run's; adds to the counts
+    local mode=$1
+    grep -q '^e ' "$mode.out.wprun-state/journal" || {
+        echo "FAIL: $mode: the journal has no end record" >&2
+        exit 1
+    }
+    if [[ $2 == true ]] && ! cmp -s "ref-$mode.out" "$mode.out"; then
+        echo "FAIL: $mode: ordered output is not byte-identical to the uninterrupted run's" >&2
+        exit 1
+    fi
+    sort "ref-$mode.out" >a.sorted
+    sort "$mode.out" >b.sorted
+    dups=$((dups + $(comm -13 a.sorted b.sorted | wc -l)))
+    lost=$((lost + $(comm -23 a.sorted b.sorted | wc -l)))
+    sort "ref-$mode.err" >a.sorted
+    sort "$mode.err" >b.sorted
+    dups=$((dups + $(comm -13 a.sorted b.sorted | wc -l)))
+    lost=$((lost + $(comm -23 a.sorted b.sorted | wc -l)))
+    finished=$((finished + 1))
+}
+
 check_mode() {  # ORDERED
     local mode=$([[ $1 == true ]] && echo ordered || echo unordered)
     write_pipeline "ref-$mode" "$1"
     write_pipeline "$mode" "$1"
     run_to_end "ref-$mode.yaml"
-    local runs=0 killed=0 resumed_mid=0
+    local runs=0 killed=0 with_commits=0
+    dups=0 lost=0 finished=0 terms=0
     while ((killed < kills)); do
         "$wprun" run -q --no-progress --resume "$mode.yaml" >/dev/null 2>>log.txt &
         local pid=$!
@@ -64,45 +88,31 @@ check_mode() {  # ORDERED
         # mid-run.
         sleep "0.$(printf '%03d' $((RANDOM % 700)))"
         runs=$((runs + 1))
-        if kill -9 "$pid" 2>/dev/null; then
+        # One stop in four is a SIGTERM (drain what was read, commit, exit 143), the rest SIGKILL.
+        local sig=KILL
+        ((RANDOM % 4 == 0)) && sig=TERM && terms=$((terms + 1))
+        if kill -s "$sig" "$pid" 2>/dev/null; then
             killed=$((killed + 1))
             wait "$pid" 2>/dev/null || true
+            if grep -q '^c [0-9]* [0-9]* [0-9]' "$mode.out.wprun-state/journal" 2>/dev/null; then
+                with_commits=$((with_commits + 1))
+            fi
         else
+            # It finished before the kill: check it, then start the job over from nothing.
             wait "$pid" || true
-            break  # it finished before the kill: start over from a fresh state below
-        fi
-        if [[ -f "$mode.out.wprun-state/journal" ]] && grep -q '^c [0-9]* [0-9]* [0-9]' \
-            "$mode.out.wprun-state/journal"; then
-            resumed_mid=$((resumed_mid + 1))
+            verify "$mode" "$1"
+            rm -rf "$mode.out" "$mode.err" "$mode.out.wprun-state"
         fi
     done
     run_to_end --resume "$mode.yaml"
     runs=$((runs + 1))
-    grep -q '^e ' "$mode.out.wprun-state/journal" || {
-        echo "FAIL: $mode: the journal has no end record" >&2
-        exit 1
-    }
-    local dups lost
-    if [[ $1 == true ]]; then
-        cmp "ref-$mode.out" "$mode.out" || {
-            echo "FAIL: $mode: output differs from the uninterrupted run's" >&2
-            exit 1
-        }
-    fi
-    sort "ref-$mode.out" >a.sorted
-    sort "$mode.out" >b.sorted
-    dups=$(comm -13 a.sorted b.sorted | wc -l)
-    lost=$(comm -23 a.sorted b.sorted | wc -l)
-    sort "ref-$mode.err" >a.sorted
-    sort "$mode.err" >b.sorted
-    local err_dups err_lost
-    err_dups=$(comm -13 a.sorted b.sorted | wc -l)
-    err_lost=$(comm -23 a.sorted b.sorted | wc -l)
-    echo "kill_resume_test: $mode: runs $runs, kills $killed ($resumed_mid with commits)," \
-        "items $items, output lines $(wc -l <"$mode.out"), duplicates $dups, lost $lost," \
-        "error records $(wc -l <"$mode.err") (duplicates $err_dups, lost $err_lost)"
-    if ((dups + lost + err_dups + err_lost > 0)); then
-        echo "FAIL: $mode: output differs from the uninterrupted run's" >&2
+    verify "$mode" "$1"
+    echo "kill_resume_test: $mode: runs $runs, kills $killed ($terms of them SIGTERM;" \
+        "$with_commits after a commit)," \
+        "jobs finished and checked $finished, items $items per job, output lines" \
+        "$(wc -l <"$mode.out"), error records $(wc -l <"$mode.err"), duplicates $dups, lost $lost"
+    if ((dups + lost > 0)); then
+        echo "FAIL: $mode: outputs differ from the uninterrupted run's" >&2
         exit 1
     fi
 }

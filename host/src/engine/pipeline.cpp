@@ -158,43 +158,48 @@ void pipeline::check_interrupts(state& st, const run_options& options) {
 
 namespace {
 
-/// Numbers the items just read and drops those an earlier run committed (moving the rest to
-/// the front); returns how many remain.
-size_t admit(item* batch,
-             size_t n,
-             uint64_t& seq,
-             std::optional<seq_set::cursor>& skip,
-             uint64_t skip_below,
-             bool stamp) {
-    size_t kept = 0;
-    int64_t now = stamp ? wall_ns() : 0;
-    for (size_t i = 0; i < n; ++i) {
-        uint64_t s = seq++;
-        if (skip && s < skip_below && skip->contains(s)) continue;
-        item& it = batch[kept++];
-        if (kept - 1 != i) it = std::move(batch[i]);
-        it.seq = s;
-        it.weight = full_weight;
-        if (stamp) it.ensure_extra().started_ns = now;
+/// How the source thread numbers items, stamps their start (item logs) and skips the seqs an
+/// earlier run committed (resume). Without item logs or resume it only numbers them.
+class admission {
+public:
+    explicit admission(const run_options& o) {
+        for (const item_log* l : o.logs) stamp_ = stamp_ || l->wants_times();
+        if (o.skip == nullptr) return;
+        skip_.emplace(*o.skip);
+        if (o.ordered) skip_below_ = o.skip->prefix_end();  // ordered runs commit a prefix
     }
-    return kept;
-}
+    /// Numbers the `n` items just read, moves those to run to the front and returns how many;
+    /// adds the source-failed ones among them to `failed`.
+    size_t admit(item* batch, size_t n, uint64_t& failed) {
+        size_t kept = 0;
+        int64_t now = stamp_ ? wall_ns() : 0;
+        for (size_t i = 0; i < n; ++i) {
+            uint64_t s = seq_++;
+            if (skip_ && s < skip_below_ && skip_->contains(s)) continue;
+            item& it = batch[kept++];
+            if (kept - 1 != i) it = std::move(batch[i]);
+            it.seq = s;
+            it.weight = full_weight;
+            if (it.kind == item_kind::failed) ++failed;
+            if (stamp_) it.ensure_extra().started_ns = now;
+        }
+        return kept;
+    }
+
+private:
+    std::optional<seq_set::cursor> skip_;
+    uint64_t skip_below_ = UINT64_MAX;
+    bool stamp_ = false;
+    uint64_t seq_ = 0;
+};
 
 }  // namespace
 
 void pipeline::read_source(state& st, source& src) {
     stage_queue::producer out(*st.queues.front());
     std::vector<item> batch(source_batch);
-    uint64_t seq = 0;
     bool ordered = st.options.ordered;
-    bool stamp = std::any_of(st.options.logs.begin(), st.options.logs.end(),
-                             [](const item_log* l) { return l->wants_times(); });
-    std::optional<seq_set::cursor> skip;
-    uint64_t skip_below = UINT64_MAX;
-    if (st.options.skip) {
-        skip.emplace(*st.options.skip);
-        if (ordered) skip_below = st.options.skip->prefix_end();
-    }
+    admission admit(st.options);
     try {
         while (!st.signals.stop_intake.load(std::memory_order_relaxed)) {
             size_t want = source_batch;
@@ -215,13 +220,13 @@ void pipeline::read_source(state& st, source& src) {
                 st.source_exhausted.store(true, std::memory_order_relaxed);
                 break;
             }
-            size_t kept = admit(batch.data(), n, seq, skip, skip_below, stamp);
+            uint64_t failed = 0;
+            size_t kept = admit.admit(batch.data(), n, failed);
             if (kept < n) {
                 bump(st.skipped, n - kept);
                 if (ordered) st.window.signal(static_cast<ssize_t>(n - kept));
             }
-            for (size_t i = 0; i < kept; ++i)
-                if (batch[i].kind == item_kind::failed) bump(st.source_failed);
+            if (failed > 0) bump(st.source_failed, failed);
             bump(st.read, kept);
             if (kept > 0) out.push(batch.data(), kept);
         }

@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 #include <system_error>
 
@@ -40,23 +42,30 @@ void append_escaped(std::string& out, std::string_view text) {
     }
 }
 
-/// Nanoseconds as seconds with 3 decimals ("12.345").
-std::string seconds_text(int64_t ns) {
-    if (ns < 0) ns = 0;
-    int64_t ms = ns / 1'000'000;
-    return fmt::format("{}.{:03}", ms / 1000, ms % 1000);
+/// Appends nanoseconds as seconds with 3 decimals ("12.345").
+void append_seconds(std::string& out, int64_t ns) {
+    int64_t ms = std::max<int64_t>(ns, 0) / 1'000'000;
+    fmt::format_to(std::back_inserter(out), "{}.{:03}", ms / 1000, ms % 1000);
 }
 
 }  // namespace
 
+void append_joblog_line(std::string& out, const engine::completed_item& c) {
+    fmt::format_to(std::back_inserter(out), "{}\t", c.seq);
+    append_escaped(out, c.stage);
+    out += '\t';
+    append_seconds(out, c.started_ns);
+    out += '\t';
+    append_seconds(out, c.started_ns && c.finished_ns ? c.finished_ns - c.started_ns : 0);
+    fmt::format_to(std::back_inserter(out), "\t{}\t{}\t", engine::outcome_name(c.result),
+                   c.attempts);
+    append_escaped(out, c.message);
+    out += '\n';
+}
+
 std::string joblog_line(const engine::completed_item& c) {
-    std::string line = fmt::format("{}\t", c.seq);
-    append_escaped(line, c.stage);
-    int64_t runtime = c.started_ns && c.finished_ns ? c.finished_ns - c.started_ns : 0;
-    line += fmt::format("\t{}\t{}\t{}\t{}\t", seconds_text(c.started_ns), seconds_text(runtime),
-                        engine::outcome_name(c.result), c.attempts);
-    append_escaped(line, c.message);
-    line += '\n';
+    std::string line;
+    append_joblog_line(line, c);
     return line;
 }
 
@@ -84,7 +93,7 @@ joblog::~joblog() {
 }
 
 void joblog::completed(const engine::completed_item& c) {
-    buffer_ += joblog_line(c);
+    append_joblog_line(buffer_, c);
     if (buffer_.size() >= flush_at) write_out();
 }
 

@@ -47,7 +47,8 @@ private:
     std::string buffer_;
 };
 
-/// One job log line for `c` (with its newline).
+/// One job log line for `c` (with its newline), appended to `out` / returned.
+void append_joblog_line(std::string& out, const engine::completed_item& c);
 std::string joblog_line(const engine::completed_item& c);
 
 }  // namespace wprun::io

@@ -736,7 +736,7 @@ TEST(LoadPolicies, SuggestsAPolicyKeyForAMisspeltStageKey) {
     EXPECT_EQ(first(r.diags),
               "p.yaml:3:29: error: unknown key 'timout' in stage 'a'; did you mean 'timeout'? "
               "(valid keys: name, processor, plugin, workers, queue, config, retry, rate_limit, "
-              "circuit_breaker, timeout, on_error, max_errors, batch, priority)");
+              "circuit_breaker, timeout, on_error, max_errors, batch, priority, isolation)");
 }
 
 TEST(LoadPolicies, OverridesATimeout) {

@@ -103,6 +103,7 @@ std::vector<std::string> stage_label(const engine::stage_spec& s) {
     if (s.timeout_ns) lines.push_back("timeout " + format_duration(s.timeout_ns));
     if (s.batch) lines.push_back(batch_line(*s.batch));
     if (s.priority) lines.push_back(priority_line(*s.priority));
+    if (s.isolation == engine::isolation_mode::process) lines.push_back("isolation process");
     add_error_lines(s.on_error, lines);
     return lines;
 }

@@ -97,6 +97,17 @@ sink: {type: "null"}
     EXPECT_EQ(label[4], "rate: limiter api");
 }
 
+TEST(Graph, ProcessIsolationHasALine) {
+    engine::pipeline_spec spec = load(R"(source: {type: range, count: 3}
+stages:
+  - {name: s, processor: upper, workers: 2, isolation: process, timeout: 1s}
+sink: {type: "null"}
+)");
+    std::vector<std::string> label = stage_label(spec.stages[0]);
+    ASSERT_EQ(label.size(), 6u);
+    EXPECT_EQ(label[5], "isolation process");
+}
+
 TEST(Graph, IoLabelShowsTypeAndMainOption) {
     engine::pipeline_spec spec = load(policies_yaml);
     EXPECT_EQ(io_label("source", spec.source),

@@ -126,6 +126,7 @@ std::vector<std::string> stage_label(const engine::stage_spec& s) {
     if (s.priority) lines.push_back(priority_line(*s.priority));
     if (s.balance != engine::balance_strategy::shared)
         lines.push_back("balance " + std::string(engine::balance_name(s.balance)));
+    if (s.isolation == engine::isolation_mode::process) lines.push_back("isolation process");
     add_error_lines(s.on_error, lines);
     return lines;
 }

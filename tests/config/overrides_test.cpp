@@ -65,6 +65,14 @@ TEST(ApplyOverrides, ReadsTheValueAsAYamlScalar) {
     EXPECT_EQ(a.root.find("name")->text, "quoted: yes");
 }
 
+TEST(ApplyOverrides, TakesAValueThatIsNotYamlAsPlainText) {
+    // `--set source.glob=*.txt` must not need shell and YAML quoting both (`*` starts an alias).
+    auto a = apply({"source.glob=*.txt", "name=[unclosed"});
+    EXPECT_FALSE(a.diags.has_errors()) << a.diags.items()[0].str();
+    EXPECT_EQ(a.root.find("source")->find("glob")->text, "*.txt");
+    EXPECT_EQ(a.root.find("name")->text, "[unclosed");
+}
+
 TEST(ApplyOverrides, ReportsAnUnknownStageWithTheStageNames) {
     auto a = apply({"stages.nope.workers=8"});
     ASSERT_EQ(a.diags.items().size(), 1u);

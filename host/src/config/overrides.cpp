@@ -32,10 +32,17 @@ bool has_empty_segment(const std::vector<std::string>& path) {
 }
 
 /// Everything an override's value may be is one YAML scalar; the file's parser reads it so
-/// that quoting and `${VAR}` behave as in the file.
+/// that quoting and `${VAR}` behave as in the file. A one-line value that is not YAML at all
+/// (`*.txt`: `*` starts an alias; `[a`) is taken as plain text, so that a glob or a regex
+/// needs the shell's quoting only.
 std::optional<node> parse_value(std::string_view text, std::string& error) {
     diagnostics scratch;
     auto value = parse_yaml(text, "--set", scratch);
+    if (!value && text.find('\n') == std::string_view::npos) {
+        value = node{};
+        value->kind = node_kind::scalar;
+        value->text = std::string(text);
+    }
     if (!value) {
         error = scratch.items().empty() ? "unreadable value" : scratch.items().front().message;
         return std::nullopt;

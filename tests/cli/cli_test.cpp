@@ -238,6 +238,22 @@ TEST_F(Cli, TestCommandCountsPassesAndFailuresAndExitsNonZeroOnFailure) {
     EXPECT_NE(r.out.find("line 2: expected 'X', got 'B'"), std::string::npos) << r.out;
 }
 
+TEST_F(Cli, TestCommandSkipsAPipelineWhoseNeededVariableIsNotSet) {
+    write("in.txt", "a\n");
+    write("good.txt", "A\n");
+    std::string body =
+        "source: {type: lines, path: in.txt}\nstages:\n  - {name: u, processor: upper}\n"
+        "sink: {type: lines, path: '-', ordered: true}\n";
+    write("needs.yaml", body + "expect: {output: good.txt, needs_env: [WPRUN_CLI_TEST_UNSET]}\n");
+    auto r = wprun("test " + dir_.string());
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("0 passed, 0 failed, 1 skipped"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("needs_env: WPRUN_CLI_TEST_UNSET is not set"), std::string::npos) << r.out;
+    auto set = wprun_with_env("WPRUN_CLI_TEST_UNSET=1", "test " + dir_.string());
+    EXPECT_EQ(set.code, 0) << set.out;
+    EXPECT_NE(set.out.find("1 passed, 0 failed"), std::string::npos) << set.out;
+}
+
 /// Runs an endless pipeline, sends `sig` after 300 ms and returns the exit status; the stderr
 /// text goes to `err_text`.
 int run_and_signal(const std::filesystem::path& dir, int sig, std::string& err_text) {

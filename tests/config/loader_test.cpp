@@ -114,6 +114,17 @@ TEST(LoadPipeline, ReadsTheExpectBlock) {
     EXPECT_EQ(r.spec.expect->exit, 0);
 }
 
+TEST(LoadPipeline, ReadsNeedsEnvAsANameOrAList) {
+    auto one = load(std::string(valid) + "  needs_env: API_URL\n");
+    ASSERT_TRUE(one.spec.expect) << first(one);
+    EXPECT_EQ(one.spec.expect->needs_env, std::vector<std::string>{"API_URL"});
+    auto two = load(std::string(valid) + "  needs_env: [A, B]\n");
+    ASSERT_TRUE(two.spec.expect) << first(two);
+    EXPECT_EQ(two.spec.expect->needs_env, (std::vector<std::string>{"A", "B"}));
+    auto bad = load(std::string(valid) + "  needs_env: {a: 1}\n");
+    EXPECT_TRUE(bad.diags.has_errors());
+}
+
 TEST(LoadPipeline, ReadsKeyOrderInTheExpectBlock) {
     auto r = load(with_stage("") + "expect: {key_order: true}\n");
     ASSERT_FALSE(r.diags.has_errors()) << first(r);

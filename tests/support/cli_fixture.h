@@ -42,10 +42,12 @@ protected:
         std::ofstream(dir_ / name, std::ios::binary) << text;
         return dir_ / name;
     }
-    cli_result wprun(const std::string& args) {
-        std::string cmd = std::string(WPRUN_BINARY) + " " + args + " > " +
-                          (dir_ / "stdout").string() + " 2> " + (dir_ / "stderr").string() +
-                          " < /dev/null";
+    cli_result wprun(const std::string& args) { return wprun_with_env("", args); }
+    /// As `wprun`, with `env` (e.g. "NAME=value") set for the command.
+    cli_result wprun_with_env(const std::string& env, const std::string& args) {
+        std::string cmd = (env.empty() ? "" : "env " + env + " ") + std::string(WPRUN_BINARY) +
+                          " " + args + " > " + (dir_ / "stdout").string() + " 2> " +
+                          (dir_ / "stderr").string() + " < /dev/null";
         int status = std::system(cmd.c_str());
         return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "stdout"),
                 slurp(dir_ / "stderr")};

@@ -70,6 +70,7 @@ fs::path redirect(engine::pipeline_spec& spec, const fs::path& dir) {
 
 struct verdict {
     bool skipped = false;
+    std::string skip_reason;  ///< why it was skipped
     std::string name;
     std::vector<std::string> problems;
     uint64_t stuck = 0;  ///< threads left stuck in a plugin call (then quick_exit at the end)
@@ -77,8 +78,14 @@ struct verdict {
 
 verdict test_one(const fs::path& file, plugin::registry& registry, const common_options& opts) {
     prepared_pipeline p = prepare_pipeline(file.string(), opts.overrides, registry);
-    verdict v{!p.spec.expect.has_value(), p.spec.name, {}, 0};
+    verdict v{!p.spec.expect.has_value(), "no expect block", p.spec.name, {}, 0};
     if (v.skipped) return v;
+    for (const std::string& name : p.spec.expect->needs_env)
+        if (std::getenv(name.c_str()) == nullptr) {
+            v.skipped = true;
+            v.skip_reason = "needs_env: " + name + " is not set";
+            return v;
+        }
     scratch dir;
     fs::path output = redirect(p.spec, dir.path());
     run_outcome outcome = execute(p, run_settings{opts.interrupts, opts.first_signal});
@@ -92,7 +99,7 @@ verdict guarded_test(const fs::path& file, plugin::registry& registry, const com
     try {
         return test_one(file, registry, opts);
     } catch (const startup_error& e) {
-        verdict v{false, file.stem().string(), {}, 0};
+        verdict v{false, "", file.stem().string(), {}, 0};
         for (const auto& d : e.problems().items()) v.problems.push_back(d.str());
         return v;
     }
@@ -115,7 +122,8 @@ int test_command(const std::vector<std::string>& paths, const common_options& op
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (v.skipped) {
             ++skipped;
-            if (!opts.quiet) fmt::print("SKIP  {} ({}: no expect block)\n", v.name, file.string());
+            if (!opts.quiet)
+                fmt::print("SKIP  {} ({}: {})\n", v.name, file.string(), v.skip_reason);
             continue;
         }
         (v.problems.empty() ? passed : failed) += 1;

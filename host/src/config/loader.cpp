@@ -314,8 +314,27 @@ private:
             if (const node* e = n.find("exit")) read_exit(*e, expect);
             if (const node* st = n.find("stopped")) read_stopped(*st, expect);
             if (const node* r = n.find("report")) read_report_checks(*r, expect);
+            if (const node* e = n.find("needs_env")) read_needs_env(*e, expect);
         }
         out_.spec.expect = std::move(expect);
+    }
+
+    /// `needs_env: NAME` or `[NAME, ...]`: environment variables without which `wprun test`
+    /// skips the pipeline.
+    void read_needs_env(const node& n, engine::expect_spec& expect) {
+        std::vector<const node*> names;
+        if (n.is_scalar()) names.push_back(&n);
+        if (n.kind == node_kind::sequence)
+            for (const node& c : n.children) names.push_back(&c);
+        if (names.empty())
+            return error(n.where,
+                         "expect needs_env: a variable name or a list of them, e.g. "
+                         "'needs_env: [API_URL]'");
+        for (const node* v : names) {
+            if (!v->is_scalar() || v->text.empty())
+                return error(v->where, "expect needs_env: each entry is a variable name");
+            expect.needs_env.push_back(v->text);
+        }
     }
 
     void read_stopped(const node& n, engine::expect_spec& expect) {
@@ -474,8 +493,9 @@ const std::vector<std::string>& queue_keys() {
 }
 
 const std::vector<std::string>& expect_keys() {
-    static const std::vector<std::string> keys{"output", "sorted", "key_order", "errors",
-                                               "ledger", "exit",   "stopped",   "report"};
+    static const std::vector<std::string> keys{"output",  "sorted", "key_order",
+                                               "errors",  "ledger", "exit",
+                                               "stopped", "report", "needs_env"};
     return keys;
 }
 

@@ -259,6 +259,9 @@ struct expect_spec {
     std::optional<int> exit;  ///< expected exit code (default: 0, or 1 when failed > 0)
     std::string stopped;      ///< how the run must end: "" (any), none, deadline, error_limit, ...
     std::vector<stage_expect> report;  ///< per-stage report bounds
+    /// Environment variables the pipeline needs (e.g. a test server's address): when one is not
+    /// set, `wprun test` skips the pipeline instead of running it.
+    std::vector<std::string> needs_env;
     location where;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <system_error>
@@ -388,7 +389,9 @@ wprun_status stage::timed_call(worker& w, item& it, uint32_t attempt, circuit_br
 
 bool stage::retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t started) {
     if (st != WPRUN_RETRY || !retry_) return false;
-    auto delay = retry_->delay_before(attempt + 1, clock_.now_ns() - started, next_random(w.rng));
+    auto hint = static_cast<int64_t>(std::min<uint64_t>(w.emitter.retry_after_ns, INT64_MAX));
+    auto delay =
+        retry_->delay_before(attempt + 1, clock_.now_ns() - started, next_random(w.rng), hint);
     if (!delay) return false;
     bump(w.counts.retried);
     return *delay <= 0 || clock_.sleep_for(*delay, &signals_->cancel);
@@ -401,6 +404,7 @@ wprun_status stage::call_once(worker& w, item& it, uint32_t attempt) {
     w.error[0] = '\0';
     wprun_error error{w.error, sizeof w.error};
     w.emitter.job = 0;
+    w.emitter.retry_after_ns = 0;
     return cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
 }
 

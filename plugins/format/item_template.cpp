@@ -73,10 +73,6 @@ item_template::piece item_template::placeholder(std::string_view name) const {
                               "{json:/pointer}; write {{ and }} for literal braces)");
 }
 
-bool item_template::is_literal() const noexcept {
-    return pieces_.empty() || (pieces_.size() == 1 && pieces_[0].k == kind::text);
-}
-
 bool item_template::fill(std::string& out,
                          const wprun::job& j,
                          simdjson::dom::element doc,

@@ -23,8 +23,6 @@ public:
 
     /// True when a {json:...} placeholder needs the payload parsed.
     bool needs_json() const noexcept { return needs_json_; }
-    /// True when the template is one literal text.
-    bool is_literal() const noexcept;
 
     /// Appends the filled template to `out`. `doc` is the parsed payload (only read when
     /// `needs_json`); `encode` percent-encodes every substituted value (for URLs). Returns false

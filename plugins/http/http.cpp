@@ -4,10 +4,9 @@
 // from item to item (keep-alive). Status codes and transport errors map to OK / RETRY / REJECT
 // by configurable sets, so the stage's retry, rate limit and circuit breaker do the rest.
 //
-// Retry-After: the ABI (1.0) has no way to tell the host "retry after N ms", so when a RETRY
-// response carries Retry-After the call itself waits that long (at most `retry_after_max`,
-// never past the call's deadline, checking the host's stop flag) before it returns RETRY; the
-// stage's backoff then adds its own delay.
+// Retry-After: a RETRY response's Retry-After (at most `retry_after_max`) goes to the host's
+// retry_after service (ABI 1.1), so the stage's retry policy waits at least that long before the
+// next attempt without holding the worker; a host without the service gets the wait done here.
 //
 // Thread-safety: the instance is read-only after create; each worker owns its curl handle.
 #include <curl/curl.h>
@@ -248,7 +247,7 @@ std::vector<field> http::schema() {
         {"transport_errors", WPRUN_TYPE_STRING, "retry", false,
          "refused connections, resets, timeouts: retry or reject"},
         {"retry_after_max", WPRUN_TYPE_DURATION, "10s", false,
-         "longest Retry-After wait honoured inside the call; 0: ignore Retry-After"},
+         "longest Retry-After delay honoured (passed to the stage's retry); 0: ignore it"},
         {"max_response", WPRUN_TYPE_SIZE, "64MiB", false, "largest response body; larger: REJECT"},
         {"follow_redirects", WPRUN_TYPE_BOOL, "false", false, "follow 3xx Location headers"},
     };
@@ -369,16 +368,22 @@ result http::judge(worker& w, CURLcode rc, const emitter& out) const {
     return wprun::reject("http: status " + std::to_string(code) + ": " + one_line(c.body(), 200));
 }
 
+// For a host that cannot delay the retry itself (its retry_after service is NULL): wait here,
+// no longer than the call's deadline, looking at the host's stop flag every 20 ms.
+void wait_in_call(int64_t ms, const emitter& out) {
+    int64_t until = monotonic_ns() + ms * ms_ns;
+    if (uint64_t deadline = out.deadline_ns()) until = std::min(until, int64_t(deadline));
+    while (monotonic_ns() < until && !out.should_stop())
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::min<int64_t>(20, (until - monotonic_ns()) / ms_ns + 1)));
+}
+
 result http::retry_status(worker& w, long code, const emitter& out) const {
     std::string message = "http: status " + std::to_string(code);
     auto wait = http_plugin::retry_after_ms(w.conn.retry_after(), int64_t(::time(nullptr)));
     if (wait && retry_after_max_ms_ > 0) {
         int64_t ms = std::min(*wait, retry_after_max_ms_);
-        int64_t until = monotonic_ns() + ms * ms_ns;
-        if (uint64_t deadline = out.deadline_ns()) until = std::min(until, int64_t(deadline));
-        while (monotonic_ns() < until && !out.should_stop())
-            std::this_thread::sleep_for(std::chrono::milliseconds(
-                std::min<int64_t>(20, (until - monotonic_ns()) / ms_ns + 1)));
+        if (!out.retry_after(uint64_t(ms) * ms_ns)) wait_in_call(ms, out);
         message += " (Retry-After " + std::to_string(*wait / 1000) + "s)";
     }
     if (!w.conn.body().empty()) message += ": " + one_line(w.conn.body(), 200);

@@ -117,5 +117,23 @@ TEST(RetryPolicy, ACapBelowTheInitialDelayWins) {
     EXPECT_EQ(policy.delay_before(2, 0, any_random), 5 * ms);
 }
 
+TEST(RetryPolicy, AProcessorsLeastDelayWinsOverAShorterBackoff) {
+    retry_spec s = spec(3);
+    s.initial_ns = 10'000'000;
+    s.jitter = retry_spec::jitter_kind::none;
+    retry_policy p(s);
+    EXPECT_EQ(p.delay_before(2, 0, 0, 500'000'000), 500'000'000);
+    EXPECT_EQ(p.delay_before(2, 0, 0, 1'000), 10'000'000);          // a shorter wish: the backoff
+    EXPECT_EQ(p.delay_before(4, 0, 0, 500'000'000), std::nullopt);  // no attempt left
+}
+
+TEST(RetryPolicy, ALeastDelayPastMaxElapsedGivesUp) {
+    retry_spec s = spec(5);
+    s.max_elapsed_ns = 1'000'000'000;
+    retry_policy p(s);
+    EXPECT_EQ(p.delay_before(2, 600'000'000, 0, 300'000'000), 300'000'000);
+    EXPECT_EQ(p.delay_before(2, 600'000'000, 0, 500'000'000), std::nullopt);
+}
+
 }  // namespace
 }  // namespace wprun::engine

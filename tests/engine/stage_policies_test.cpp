@@ -83,6 +83,43 @@ TEST_F(StagePolicies, BackoffGrowsExponentiallyOnTheStageClock) {
     EXPECT_EQ(clock.slept_ns(), 70'000'000);
 }
 
+/// RETRY on the first attempt, asking (ABI 1.1 retry_after) for `wait_ns` before the next.
+struct throttled {
+    static constexpr const char* name = "throttled";
+    static constexpr const char* description = "asks for a delay";
+    static std::vector<wprun::field> schema() {
+        return {{"wait_ns", WPRUN_TYPE_INT, "0", false, ""}};
+    }
+    explicit throttled(const wprun::config& c) : wait_ns(c.get_int("wait_ns")) {}
+    wprun::result process(const wprun::job& j, wprun::emitter& out) const {
+        if (j.attempt > 1) {
+            out.emit(std::string(j.payload));
+            return {};
+        }
+        out.retry_after(static_cast<uint64_t>(wait_ns));
+        return wprun::retry("slow down");
+    }
+    int64_t wait_ns;
+};
+
+TEST_F(StagePolicies, RetryWaitsAtLeastTheDelayTheProcessorAskedFor) {
+    auto s = with_clock(make_stage<throttled>("api", 1, {{"wait_ns", "500000000"}}));
+    s.retry = retries(3);  // backoff 1ms: the processor's 500ms wins
+    auto r = run(std::move(s), 2);
+    EXPECT_EQ(clock.slept_ns(), 1'000'000'000);
+    EXPECT_EQ(r.totals.written, 2u);
+}
+
+TEST_F(StagePolicies, ADelayPastMaxElapsedGivesUpAtOnce) {
+    auto s = with_clock(make_stage<throttled>("api", 1, {{"wait_ns", "5000000000"}}));
+    s.retry = retries(3);
+    s.retry->max_elapsed_ns = 1'000'000'000;
+    auto r = run(std::move(s), 1);
+    EXPECT_EQ(clock.slept_ns(), 0);
+    ASSERT_EQ(errors.failures.size(), 1u);
+    EXPECT_EQ(errors.failures[0].message, "gave up after 1 attempt(s): slow down");
+}
+
 TEST_F(StagePolicies, RateLimiterHoldsTheRateAfterTheBurst) {
     auto s = with_clock(make_stage<echo>("api", 1));
     s.limiter = std::make_shared<token_bucket>(100.0, 10.0, clock);

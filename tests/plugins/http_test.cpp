@@ -106,17 +106,34 @@ TEST(Http, AFlakyServerSucceedsOnALaterAttempt) {
     EXPECT_EQ(third.outputs, strings{"ok a"});
 }
 
-TEST(Http, HonoursRetryAfterBeforeAskingForARetry) {
+TEST(Http, PassesRetryAfterToTheHost) {
     http_test_server server;
     fake_host host;
     ASSERT_EQ(host.create("http", {{"url", server.url("/limited/a")}}).status, WPRUN_OK);
+    auto first = host.process("x");
+    EXPECT_EQ(first.status, WPRUN_RETRY);
+    EXPECT_EQ(first.message, "http: status 429 (Retry-After 1s): slow down");
+    EXPECT_EQ(first.retry_after_ns, 1'000'000'000u);
+    EXPECT_EQ(host.process("x").status, WPRUN_OK);
+}
+
+TEST(Http, RetryAfterIsCappedByRetryAfterMax) {
+    http_test_server server;
+    auto r = call({{"url", server.url("/limited/c")}, {"retry_after_max", "250000000"}});
+    EXPECT_EQ(r.status, WPRUN_RETRY);
+    EXPECT_EQ(r.retry_after_ns, 250'000'000u);
+}
+
+TEST(Http, WaitsForRetryAfterItselfWhenTheHostCannot) {
+    http_test_server server;
+    fake_host host;
+    host.offer_retry_after(false);
+    ASSERT_EQ(host.create("http", {{"url", server.url("/limited/d")}}).status, WPRUN_OK);
     auto started = std::chrono::steady_clock::now();
     auto first = host.process("x");
     auto waited = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(first.status, WPRUN_RETRY);
-    EXPECT_EQ(first.message, "http: status 429 (Retry-After 1s): slow down");
     EXPECT_GE(waited, std::chrono::milliseconds(990));  // a lower bound: never flaky
-    EXPECT_EQ(host.process("x").status, WPRUN_OK);
 }
 
 TEST(Http, RetryAfterCanBeIgnored) {
@@ -124,6 +141,7 @@ TEST(Http, RetryAfterCanBeIgnored) {
     auto r = call({{"url", server.url("/limited/b")}, {"retry_after_max", "0"}});
     EXPECT_EQ(r.status, WPRUN_RETRY);
     EXPECT_EQ(r.message, "http: status 429: slow down");
+    EXPECT_EQ(r.retry_after_ns, 0u);
 }
 
 TEST(Http, ATimeoutIsRetried) {

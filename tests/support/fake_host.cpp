@@ -17,6 +17,7 @@ struct wprun_stage_context {
 struct wprun_emitter {
     wprun::testing::fake_host* host;
     std::vector<std::string>* outputs;
+    uint64_t* retry_after_ns;
 };
 
 namespace wprun::testing {
@@ -46,6 +47,10 @@ void select_cb(wprun_emitter*, size_t) {}
 int should_stop_cb(const wprun_emitter* out) { return out->host->should_stop() ? 1 : 0; }
 
 uint64_t deadline_cb(const wprun_emitter* out) { return out->host->deadline_ns(); }
+
+void retry_after_cb(wprun_emitter* out, uint64_t delay_ns) {
+    if (out->retry_after_ns) *out->retry_after_ns = delay_ns;
+}
 
 bool has_entry(const config_list& config, std::string_view name) {
     for (const auto& [n, v] : config)
@@ -94,6 +99,7 @@ fake_host::fake_host() {
     api_.select = &select_cb;
     api_.should_stop = &should_stop_cb;
     api_.deadline_ns = &deadline_cb;
+    api_.retry_after = &retry_after_cb;
     char message[message_capacity] = {};
     wprun_error error{message, sizeof message};
     info_ = wprun_plugin_init(&api_, &error);
@@ -110,6 +116,10 @@ const wprun_processor_def* fake_host::find(std::string_view name) const noexcept
     for (size_t i = 0; i < info_->processor_count; ++i)
         if (name == info_->processors[i]->name) return info_->processors[i];
     return nullptr;
+}
+
+void fake_host::offer_retry_after(bool offer) noexcept {
+    api_.retry_after = offer ? &retry_after_cb : nullptr;
 }
 
 void fake_host::add_log(wprun_log_level level, std::string_view message) {
@@ -167,7 +177,7 @@ fake_result fake_host::process(std::string_view payload,
     if (!stage_ || worker >= stage_->workers.size())
         throw std::logic_error("fake_host::process: no stage or no such worker");
     fake_result r;
-    wprun_emitter out{this, &r.outputs};
+    wprun_emitter out{this, &r.outputs, &r.retry_after_ns};
     wprun_job job{
         sizeof(wprun_job), {payload.data(), payload.size()}, {key.data(), key.size()}, seq, attempt,
         priority};
@@ -182,7 +192,7 @@ fake_result fake_host::flush() {
     if (!stage_) throw std::logic_error("fake_host::flush: no stage");
     fake_result r;
     if (!stage_->def->flush) return r;
-    wprun_emitter out{this, &r.outputs};
+    wprun_emitter out{this, &r.outputs, nullptr};
     char message[message_capacity] = {};
     wprun_error error{message, sizeof message};
     r.status = stage_->def->flush(stage_->instance, stage_->workers.data(), stage_->workers.size(),

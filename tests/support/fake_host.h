@@ -33,7 +33,8 @@ using config_list = std::vector<std::pair<std::string, std::string>>;
 struct fake_result {
     wprun_status status = WPRUN_OK;
     std::vector<std::string> outputs;
-    std::string message;  ///< the error buffer's text; empty on success
+    std::string message;          ///< the error buffer's text; empty on success
+    uint64_t retry_after_ns = 0;  ///< what the call asked through `retry_after` (ABI 1.1)
 };
 
 /// One line the plugin logged.
@@ -74,6 +75,9 @@ public:
 
     /// What `should_stop` answers from now on.
     void set_should_stop(bool stop) noexcept { should_stop_ = stop; }
+    /// Offers the ABI 1.1 `retry_after` service (the default) or, with false, a NULL entry as a
+    /// host may leave it.
+    void offer_retry_after(bool offer) noexcept;
     /// What `deadline_ns` answers from now on (CLOCK_MONOTONIC nanoseconds, 0 = none).
     void set_deadline_ns(uint64_t deadline) noexcept { deadline_ns_ = deadline; }
     /// Every line logged since the host was made, through the stage context or without one.

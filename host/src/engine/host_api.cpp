@@ -78,11 +78,14 @@ int should_stop(const wprun_emitter* out) noexcept {
 
 uint64_t deadline_ns(const wprun_emitter* out) noexcept { return out->deadline_ns; }
 
+void retry_after(wprun_emitter* out, uint64_t delay_ns) noexcept { out->retry_after_ns = delay_ns; }
+
 }  // namespace
 
 const wprun_host_api* host_api() noexcept {
-    static const wprun_host_api api{sizeof(wprun_host_api), WPRUN_ABI_VERSION, &log, &emit, &select,
-                                    &should_stop,           &deadline_ns};
+    static const wprun_host_api api{
+        sizeof(wprun_host_api), WPRUN_ABI_VERSION, &log,        &emit, &select,
+        &should_stop,           &deadline_ns,      &retry_after};
     return &api;
 }
 

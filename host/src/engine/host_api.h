@@ -35,7 +35,8 @@ struct wprun_emitter {
     bool too_large = false;           ///< an output was larger than `max_bytes`
     uint64_t max_bytes = UINT64_MAX;  ///< `max_item_bytes`
     const std::atomic<bool>* stop = nullptr;
-    uint64_t deadline_ns = 0;  ///< per-call deadline on `time`; 0 = none
+    uint64_t deadline_ns = 0;     ///< per-call deadline on `time`; 0 = none
+    uint64_t retry_after_ns = 0;  ///< the processor's least delay before a retry (ABI 1.1)
     const wprun::engine::clock* time = nullptr;
 };
 

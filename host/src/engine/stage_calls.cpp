@@ -1,6 +1,7 @@
 // One item's way through a stage: the call policies around the processor, then its outcome. Part of
 // `stage` (see stage.h); what the stage files share is in stage_worker.h.
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -70,7 +71,10 @@ wprun_status stage::timed_call(worker& w, item& it, uint32_t attempt, circuit_br
 
 bool stage::retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t started) {
     if (st != WPRUN_RETRY || !retry_) return false;
-    auto delay = retry_->delay_before(attempt + 1, clock_.now_ns() - started, next_random(w.rng));
+    // A processor may ask for a least delay (the http plugin passes Retry-After through it).
+    auto hint = static_cast<int64_t>(std::min<uint64_t>(w.emitter.retry_after_ns, INT64_MAX));
+    auto delay =
+        retry_->delay_before(attempt + 1, clock_.now_ns() - started, next_random(w.rng), hint);
     if (!delay) return false;
     bump(w.counts.retried);
     spdlog::debug("retry {} in {}ms: {}", attempt + 1, *delay / 1'000'000, w.error);
@@ -84,6 +88,7 @@ wprun_status stage::call_once(worker& w, item& it, uint32_t attempt, bool watch)
     w.error[0] = '\0';
     wprun_error error{w.error, sizeof w.error};
     w.emitter.job = 0;
+    w.emitter.retry_after_ns = 0;
     if (watch) w.slot.arm(&it, clock_.now_ns());  // from here the watchdog may take `it`
     wprun_status st = cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
     if (watch && !w.slot.disarm()) return status_abandoned;

@@ -31,6 +31,7 @@
 #include <wprun/plugin_abi.h>
 
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -142,6 +143,17 @@ public:
     bool should_stop() const noexcept { return detail::host()->should_stop(out_) != 0; }
     /// Monotonic deadline for this call in nanoseconds, 0 when none.
     uint64_t deadline_ns() const noexcept { return detail::host()->deadline_ns(out_); }
+    /// ABI 1.1: if this call returns `retry`, asks the host to wait at least `delay_ns` before the
+    /// next attempt (e.g. an HTTP Retry-After). False when the host is older than 1.1 and cannot
+    /// (the processor may then wait itself, or not).
+    bool retry_after(uint64_t delay_ns) const noexcept {
+        const wprun_host_api* h = detail::host();
+        constexpr size_t needed =
+            offsetof(wprun_host_api, retry_after) + sizeof(wprun_host_api::retry_after);
+        if (h->struct_size < needed || h->retry_after == nullptr) return false;
+        h->retry_after(out_, delay_ns);
+        return true;
+    }
 
 private:
     wprun_emitter* out_;

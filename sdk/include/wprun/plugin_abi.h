@@ -1,5 +1,5 @@
 /*
- * wprun plugin ABI, version 1.
+ * wprun plugin ABI, version 1.1 (1.1 added wprun_host_api::retry_after).
  *
  * The C contract between the wprun host and processor plugins. A plugin is a shared library that
  * exports exactly two functions (see the bottom of this file); everything else is reached through
@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define WPRUN_ABI_MAJOR 1
-#define WPRUN_ABI_MINOR 0
+#define WPRUN_ABI_MINOR 1
 /** The ABI version as one number: major in the high 16 bits, minor in the low 16 bits. */
 #define WPRUN_ABI_VERSION ((uint32_t)((WPRUN_ABI_MAJOR << 16) | WPRUN_ABI_MINOR))
 #define WPRUN_ABI_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
@@ -146,6 +146,17 @@ typedef struct wprun_host_api {
     int (*should_stop)(const wprun_emitter* out);
     /** Monotonic deadline for the current call in nanoseconds (CLOCK_MONOTONIC), 0 if none. */
     uint64_t (*deadline_ns)(const wprun_emitter* out);
+
+    /* ---- Added in ABI 1.1: check struct_size (or the host's minor) before calling. ---- */
+
+    /**
+     * Inside `process`: if this call returns WPRUN_RETRY, the next attempt should wait at least
+     * `delay_ns` (e.g. an HTTP Retry-After). The stage's retry policy still decides whether
+     * there is a next attempt: it waits the larger of its own backoff and this delay, and gives
+     * up instead when the delay would run past its `max_elapsed`. Ignored for other statuses and
+     * by stages without a retry policy. The last call before the status returns wins.
+     */
+    void (*retry_after)(wprun_emitter* out, uint64_t delay_ns);
 } wprun_host_api;
 
 /** Per-job result in `process_batch`. */

@@ -20,11 +20,16 @@ retry_policy::retry_policy(const retry_spec& spec) : spec_(spec) {}
 
 std::optional<int64_t> retry_policy::delay_before(uint32_t next_attempt,
                                                   int64_t elapsed_ns,
-                                                  uint64_t random) const noexcept {
+                                                  uint64_t random,
+                                                  int64_t at_least_ns) const noexcept {
     if (next_attempt <= 1) return 0;  // the first call never waits
     if (next_attempt > spec_.attempts) return std::nullopt;
     if (spec_.max_elapsed_ns > 0 && elapsed_ns >= spec_.max_elapsed_ns) return std::nullopt;
-    return jittered(backoff(next_attempt - 2), random);
+    int64_t d = jittered(backoff(next_attempt - 2), random);
+    if (at_least_ns <= d) return d;
+    if (spec_.max_elapsed_ns > 0 && at_least_ns > spec_.max_elapsed_ns - elapsed_ns)
+        return std::nullopt;  // the retry could only start after the limit
+    return at_least_ns;
 }
 
 int64_t retry_policy::backoff(uint32_t retries_before) const noexcept {

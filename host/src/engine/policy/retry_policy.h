@@ -21,9 +21,12 @@ public:
 
     /// The delay before attempt `next_attempt` (2 = first retry), or nothing when no attempt is
     /// left. `elapsed_ns`: time since the first call began; `random`: 64 uniformly random bits.
+    /// `at_least_ns`: the processor's own least delay (Retry-After); the result is the larger
+    /// of it and the backoff, or nothing when waiting it would run past `max_elapsed`.
     std::optional<int64_t> delay_before(uint32_t next_attempt,
                                         int64_t elapsed_ns,
-                                        uint64_t random) const noexcept;
+                                        uint64_t random,
+                                        int64_t at_least_ns = 0) const noexcept;
     unsigned attempts() const noexcept { return spec_.attempts; }
 
 private:

@@ -39,7 +39,7 @@ public:
         }
 
     private:
-        const seq_set* set_;
+        const seq_set* set_ = nullptr;
         size_t at_ = 0;
     };
 

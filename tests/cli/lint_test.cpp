@@ -94,6 +94,21 @@ TEST(Lint, KeyBalanceWithASourceThatGivesNoKeyWarnsAtTheBalance) {
                     .empty());
 }
 
+TEST(Lint, WorkerLanesFeedingAnOrderedWindowNarrowerThanTheQueueWarnAtTheBalance) {
+    std::string w = warnings_of(pipeline("    workers: 2\n    queue: 64\n    balance: steal\n",
+                                         "{type: \"null\", ordered: true, window: 16}"));
+    EXPECT_NE(w.find("p.yaml:7:14: warning: stage 's': balance: steal feeds an ordered sink whose "
+                     "window (16) is smaller than the stage's queue (64 items)"),
+              std::string::npos)
+        << w;
+    EXPECT_EQ(warnings_of(pipeline("    workers: 2\n    queue: 64\n    balance: steal\n",
+                                   "{type: \"null\", ordered: true, window: 64}")),
+              "");
+    EXPECT_EQ(warnings_of(pipeline("    workers: 2\n    queue: 64\n",
+                                   "{type: \"null\", ordered: true, window: 16}")),
+              "");
+}
+
 TEST(Lint, OrderedWindowSmallerThanTheWidestStageWarnsAtTheWindow) {
     std::string w = warnings_of(pipeline("    workers: 16\n",
                                          "{type: \"null\", ordered: true,\n"

@@ -86,6 +86,25 @@ void check_window(const prepared_pipeline& p, diagnostics& out) {
                 "window-narrower-than-workers");
 }
 
+/// An ordered sink behind worker lanes: a lane that holds many of one slow key's items holds back
+/// the reorder window too, and with a window narrower than a lane the whole run waits for it.
+void check_lanes_and_window(const prepared_pipeline& p,
+                            const engine::stage_spec& stage,
+                            diagnostics& out) {
+    const engine::options& sink = p.spec.sink.opts;
+    if (stage.balance == engine::balance_strategy::shared || !sink.get_bool("ordered")) return;
+    auto window = static_cast<uint64_t>(sink.get_int("window", 16384));
+    if (window >= stage.queue_items) return;
+    out.warning(stage.balance_where,
+                fmt::format("stage '{}': balance: {} feeds an ordered sink whose window ({}) is "
+                            "smaller than the stage's queue ({} items): one lane can hold the "
+                            "items the window waits for while the other workers idle; raise the "
+                            "sink's window to at least {}, or use balance: shared",
+                            stage.name, engine::balance_name(stage.balance), window,
+                            stage.queue_items, stage.queue_items),
+                "balance-lane-above-window");
+}
+
 void check_unused_limiters(const engine::pipeline_spec& spec, diagnostics& out) {
     for (const auto& [name, limit] : spec.limiters) {
         bool used = std::any_of(spec.stages.begin(), spec.stages.end(), [&](const auto& s) {
@@ -154,6 +173,7 @@ diagnostics lint_pipeline(const prepared_pipeline& p, unsigned hardware_threads)
         check_workers(stage, p.stages[i], threads, out);
         check_timeout(stage, out);
         check_key_balance(p.spec, stage, out);
+        check_lanes_and_window(p, stage, out);
         if (stage.rate_limit)
             check_burst(*stage.rate_limit, "stage '" + stage.name + "' rate_limit", out);
     }

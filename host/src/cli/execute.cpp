@@ -20,6 +20,7 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
     options.max_item_bytes = spec.max_item_bytes;
     options.tick = settings.tick;
     options.on_tick = settings.on_tick;
+    options.part = settings.part;
     return options;
 }
 

@@ -22,6 +22,7 @@ struct run_settings {
     std::chrono::milliseconds tick{50};              ///< how often `on_tick` runs
     std::function<void(const engine::run_report&)> on_tick;  ///< progress, timeline
     log_settings logs;                                       ///< --joblog, --resume, --state-dir
+    engine::shard part;                                      ///< --shard, --shard-from-env
 };
 
 struct run_outcome {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "engine/reorder_window.h"
@@ -60,7 +61,8 @@ struct pipeline::state {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::atomic<bool> sink_done{false};
     moodycamel::LightweightSemaphore finished;  // signalled once by the sink thread
-    std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0}, skipped{0};
+    std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0}, skipped{0},
+        other_shards{0};
     std::atomic<bool> source_exhausted{false};  // the source returned 0 (not stopped)
     int64_t interrupted_at = -1;                // supervising thread: when `grace` began
     std::optional<uint64_t> total;  // from source::total(), set before any thread starts
@@ -91,9 +93,15 @@ void pipeline::keep_for_stuck_threads(std::unique_ptr<state> st) {
 pipeline::~pipeline() = default;
 
 run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_options& options) {
+    if (options.ordered && options.part.count > 1)
+        throw std::invalid_argument("sharding needs an unordered sink");
     auto holder = std::make_unique<state>(options);
     state& st = *holder;
     st.total = src.total();
+    if (st.total && options.part.count > 1) {
+        const shard& p = options.part;
+        st.total = *st.total > p.index ? (*st.total - p.index + p.count - 1) / p.count : 0;
+    }
     st.stage_names.push_back("source");
     for (const auto& s : stages_) {
         const stage_config& cfg = s->config();
@@ -163,19 +171,24 @@ namespace {
 class admission {
 public:
     explicit admission(const run_options& o) {
+        part_ = o.part;
         for (const item_log* l : o.logs) stamp_ = stamp_ || l->wants_times();
         if (o.skip == nullptr) return;
         skip_.emplace(*o.skip);
         if (o.ordered) skip_below_ = o.skip->prefix_end();  // ordered runs commit a prefix
     }
     /// Numbers the `n` items just read, moves those to run to the front and returns how many;
-    /// adds the source-failed ones among them to `failed`.
-    size_t admit(item* batch, size_t n, uint64_t& failed) {
+    /// adds the source-failed ones among them to `failed` and those of other shards to `others`.
+    size_t admit(item* batch, size_t n, uint64_t& failed, uint64_t& others) {
         size_t kept = 0;
         int64_t now = stamp_ ? wall_ns() : 0;
         for (size_t i = 0; i < n; ++i) {
             uint64_t s = seq_++;
             if (skip_ && s < skip_below_ && skip_->contains(s)) continue;
+            if (!part_.owns(s)) {
+                ++others;
+                continue;
+            }
             item& it = batch[kept++];
             if (kept - 1 != i) it = std::move(batch[i]);
             it.seq = s;
@@ -191,6 +204,7 @@ private:
     uint64_t skip_below_ = UINT64_MAX;
     bool stamp_ = false;
     uint64_t seq_ = 0;
+    shard part_;
 };
 
 }  // namespace
@@ -220,10 +234,11 @@ void pipeline::read_source(state& st, source& src) {
                 st.source_exhausted.store(true, std::memory_order_relaxed);
                 break;
             }
-            uint64_t failed = 0;
-            size_t kept = admit.admit(batch.data(), n, failed);
+            uint64_t failed = 0, others = 0;
+            size_t kept = admit.admit(batch.data(), n, failed, others);
+            if (others > 0) bump(st.other_shards, others);
             if (kept < n) {
-                bump(st.skipped, n - kept);
+                bump(st.skipped, n - kept - others);
                 if (ordered) st.window.signal(static_cast<ssize_t>(n - kept));
             }
             if (failed > 0) bump(st.source_failed, failed);
@@ -352,6 +367,9 @@ run_report pipeline::snapshot(const state& st) const {
     r.problems = st.signals.problems();
     r.ordered = st.options.ordered;
     r.skipped = get(st.skipped);
+    r.other_shards = get(st.other_shards);
+    r.shard_index = st.options.part.index;
+    r.shard_count = st.options.part.count;
     return r;
 }
 

@@ -1,0 +1,114 @@
+// `wprun run --shard K/N` and `--shard-from-env` end to end: N copies over a range and over a
+// lines file cover every item exactly once, and bad values are clear usage errors.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/cli_fixture.h"
+
+namespace {
+
+using wprun::testing::cli_fixture;
+using wprun::testing::slurp;
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+class Shard : public cli_fixture {
+protected:
+    /// Writes a pipeline over `source` whose sink is `out`, and runs it with `flags`.
+    wprun::testing::cli_result run_copy(const std::string& source,
+                                        const std::string& out,
+                                        const std::string& flags) {
+        write("p.yaml", "name: shard\nsource: " + source +
+                            "\nstages:\n  - {name: pass, processor: chaos, workers: 2}\n"
+                            "sink: {type: lines, path: " +
+                            out + "}\n");
+        return wprun("run " + flags + " " + (dir_ / "p.yaml").string());
+    }
+    /// Runs `copies` copies, copy k with `flags(k)`, and returns all their output lines, sorted.
+    std::vector<std::string> run_all(const std::string& source,
+                                     int copies,
+                                     const std::function<std::string(int)>& flags) {
+        std::vector<std::string> all;
+        for (int k = 0; k < copies; ++k) {
+            std::string out = "out" + std::to_string(k) + ".txt";
+            auto r = run_copy(source, out, flags(k));
+            EXPECT_EQ(r.code, 0) << r.err;
+            EXPECT_NE(r.err.find("shard " + std::to_string(k) + "/" + std::to_string(copies)),
+                      std::string::npos)
+                << r.err;
+            auto lines = lines_of(slurp(dir_ / out));
+            all.insert(all.end(), lines.begin(), lines.end());
+        }
+        std::sort(all.begin(), all.end());
+        return all;
+    }
+};
+
+std::vector<std::string> expected(int n, const std::string& prefix = "") {
+    std::vector<std::string> v;
+    for (int i = 0; i < n; ++i) v.push_back(prefix + std::to_string(i));
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+TEST_F(Shard, CopiesOverARangeCoverEveryItemExactlyOnce) {
+    auto all = run_all("{type: range, count: 1000}", 3,
+                       [](int k) { return "--shard " + std::to_string(k) + "/3"; });
+    EXPECT_EQ(all, expected(1000));
+}
+
+TEST_F(Shard, CopiesOverALinesFileFromTheEnvironmentCoverEveryLineExactlyOnce) {
+    std::string text;
+    for (int i = 0; i < 777; ++i) text += "w" + std::to_string(i) + "\n";
+    write("in.txt", text);
+    // Each copy gets its index as a Kubernetes indexed Job would give it: in the environment.
+    auto all = run_all("{type: lines, path: in.txt}", 4, [](int k) {
+        ::setenv("JOB_COMPLETION_INDEX", std::to_string(k).c_str(), 1);
+        return std::string("--shard-from-env --shard-count 4");
+    });
+    ::unsetenv("JOB_COMPLETION_INDEX");
+    EXPECT_EQ(all, expected(777, "w"));
+}
+
+TEST_F(Shard, TheReportCountsItemsOfOtherShardsApartFromTheLedger) {
+    auto r = run_copy("{type: range, count: 10}", "out.txt", "--shard 1/4");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("read 3,"), std::string::npos) << r.err;  // seqs 1, 5, 9
+    EXPECT_NE(r.err.find("shard 1/4: 7 item(s) of other shards skipped"), std::string::npos)
+        << r.err;
+}
+
+TEST_F(Shard, BadShardsAreUsageErrors) {
+    auto r = run_copy("{type: range, count: 10}", "out.txt", "--shard 4/4");
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("--shard '4/4': shard index 4 is not below the number of shards 4"),
+              std::string::npos)
+        << r.err;
+    r = run_copy("{type: range, count: 10}", "out.txt", "--shard-from-env");
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("JOB_COMPLETION_INDEX"), std::string::npos) << r.err;
+}
+
+TEST_F(Shard, AnOrderedSinkIsRefused) {
+    write("p.yaml",
+          "name: shard\nsource: {type: range, count: 10}\n"
+          "stages:\n  - {name: pass, processor: chaos}\n"
+          "sink: {type: lines, path: out.txt, ordered: true}\n");
+    auto r = wprun("run --shard 0/2 " + (dir_ / "p.yaml").string());
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("p.yaml:5:"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("drop `ordered`"), std::string::npos) << r.err;
+}
+
+}  // namespace

@@ -11,6 +11,7 @@
 #include "io/lines_source.h"
 #include "io/null_sink.h"
 #include "io/range_source.h"
+#include "io/redis_sink.h"
 
 namespace wprun::io {
 namespace {
@@ -32,11 +33,12 @@ constexpr std::array<kind<engine::source>, 4> sources{{
     {"jsonl", jsonl_source_schema, make_jsonl_source},
 }};
 
-constexpr std::array<kind<engine::sink>, 4> sinks{{
+constexpr std::array<kind<engine::sink>, 5> sinks{{
     {"lines", lines_sink_schema, make_lines_sink},
     {"jsonl", jsonl_sink_schema, make_jsonl_sink},
     {"files", files_sink_schema, make_files_sink},
     {"null", null_sink_schema, make_null_sink},
+    {"redis", redis_sink_schema, make_redis_sink},
 }};
 
 constexpr std::array<kind<engine::error_sink>, 2> error_sinks{{

@@ -32,6 +32,7 @@ struct run_outcome {
     std::vector<failure_row> failures;  ///< the first 100 failures (the error output has all)
     uint64_t failures_seen = 0;
     bool nothing_to_resume = false;  ///< --resume found a finished run: nothing was run
+    std::string source_summary;      ///< the source's own end-of-run line (engine::source)
 };
 
 /// The engine's options for `spec` (ordering, deadline, grace, limits) and `settings`.

@@ -181,7 +181,11 @@ int run_command(const std::string& file, const common_options& opts) {
     int interrupts_at_end = opts.interrupts ? opts.interrupts->load() : 0;  // for the linger
     watch.finish(outcome.report);
     exit_code code = outcome.code;
-    if (!opts.quiet || code != exit_code::ok) print_report(stderr, p.spec.name, outcome.report);
+    if (!opts.quiet || code != exit_code::ok) {
+        print_report(stderr, p.spec.name, outcome.report);
+        if (!outcome.source_summary.empty())
+            fmt::print(stderr, "wprun: {}\n", outcome.source_summary);
+    }
     uint64_t stuck = stuck_at_exit(outcome.report);
     if (!opts.report.empty())
         code = write_report(opts.report, record_of(p, std::move(outcome), watch.points()), code);

@@ -1,15 +1,19 @@
 // `wprun run --shard K/N` and `--shard-from-env` end to end: N copies over a range and over a
-// lines file cover every item exactly once, and bad values are clear usage errors.
+// lines file cover every item exactly once, and bad values are clear usage errors. The redis
+// sink feeds a work stream and two wprun processes share it through the redis source.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "support/cli_fixture.h"
+#include "support/redis_server.h"
 
 namespace {
 
@@ -109,6 +113,65 @@ TEST_F(Shard, AnOrderedSinkIsRefused) {
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_NE(r.err.find("p.yaml:5:"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("drop `ordered`"), std::string::npos) << r.err;
+}
+
+class RedisQueue : public cli_fixture {
+protected:
+    void SetUp() override {
+        if (!wprun::testing::redis_server::available())
+            GTEST_SKIP() << wprun::testing::redis_missing;
+        cli_fixture::SetUp();
+        server_ = std::make_unique<wprun::testing::redis_server>();
+    }
+    std::string port() const { return std::to_string(server_->port()); }
+    /// A worker pipeline: the redis stream `work` through `chaos` into `out`.
+    std::string worker(const std::string& name, const std::string& consumer) {
+        write(name, "name: worker\nsource: {type: redis, port: " + port() +
+                        ", stream: work, consumer: " + consumer +
+                        ", block: 300ms}\n"
+                        "stages:\n  - {name: pass, processor: chaos, workers: 2}\n"
+                        "sink: {type: lines, path: out-" +
+                        consumer + ".txt}\n");
+        return (dir_ / name).string();
+    }
+    std::unique_ptr<wprun::testing::redis_server> server_;
+};
+
+TEST_F(RedisQueue, APipelineWithARedisSinkFeedsTheStreamAndTwoWorkersShareIt) {
+    write("feed.yaml",
+          "name: feed\nsource: {type: range, count: 3000}\n"
+          "stages:\n  - {name: pass, processor: chaos}\n"
+          "sink: {type: redis, port: " +
+              port() + ", stream: work}\n");
+    auto fed = wprun("run -q " + (dir_ / "feed.yaml").string());
+    ASSERT_EQ(fed.code, 0) << fed.err;
+    ASSERT_EQ(server_->integer({"XLEN", "work"}), 3000);
+
+    // Two workers at once, as on two hosts.
+    std::string a = worker("a.yaml", "a"), b = worker("b.yaml", "b");
+    std::string cmd = std::string("(") + WPRUN_BINARY + " run " + a + " 2> " +
+                      (dir_ / "a.err").string() + " & " + WPRUN_BINARY + " run " + b + " 2> " +
+                      (dir_ / "b.err").string() + " & wait) < /dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "a.err") << slurp(dir_ / "b.err");
+    auto out_a = lines_of(slurp(dir_ / "out-a.txt")), out_b = lines_of(slurp(dir_ / "out-b.txt"));
+    std::vector<std::string> all(out_a);
+    all.insert(all.end(), out_b.begin(), out_b.end());
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(all, expected(3000));  // every item, none twice (no worker died)
+    EXPECT_EQ(server_->run({"XPENDING", "work", "wprun"})->element[0]->integer, 0);
+    EXPECT_NE(slurp(dir_ / "a.err").find("redis source (consumer a)"), std::string::npos)
+        << slurp(dir_ / "a.err");
+    std::printf("split: a %zu, b %zu\n", out_a.size(), out_b.size());
+}
+
+TEST_F(RedisQueue, TheRedisSourceRefusesShardAndResume) {
+    std::string a = worker("a.yaml", "a");
+    auto r = wprun("run --shard 0/2 " + a);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("shares work through its consumer group"), std::string::npos) << r.err;
+    r = wprun("run --resume " + a);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("run without --resume"), std::string::npos) << r.err;
 }
 
 }  // namespace

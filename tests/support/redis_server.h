@@ -7,6 +7,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -51,6 +52,9 @@ public:
         std::string port = std::to_string(port_);
         pid_ = ::fork();
         if (pid_ == 0) {
+            int null = ::open("/dev/null", O_WRONLY);  // its start-up notices are noise here
+            ::dup2(null, 1);
+            ::dup2(null, 2);
             ::execl(redis_server_binary, redis_server_binary, "--port", port.c_str(), "--bind",
                     "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_.c_str(),
                     "--loglevel", "warning", static_cast<char*>(nullptr));

@@ -1,12 +1,17 @@
 // `wprun run --shard K/N` and `--shard-from-env` end to end: N copies over a range and over a
 // lines file cover every item exactly once, and bad values are clear usage errors. The redis
 // sink feeds a work stream and two wprun processes share it through the redis source.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -172,6 +177,80 @@ TEST_F(RedisQueue, TheRedisSourceRefusesShardAndResume) {
     r = wprun("run --resume " + a);
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_NE(r.err.find("run without --resume"), std::string::npos) << r.err;
+}
+
+/// Starts `wprun run FILE` in the background with stderr to ERR; returns its pid.
+pid_t spawn(const std::string& file, const std::string& err) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 2);
+        ::execl(WPRUN_BINARY, WPRUN_BINARY, "run", file.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    return pid;
+}
+
+int wait_for(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+uint64_t redelivered_in(const std::string& err) {
+    size_t at = err.find("): ", err.find("redis source (consumer"));
+    return at == std::string::npos ? 0 : std::stoull(err.substr(at + 3));
+}
+
+TEST_F(RedisQueue, AWorkerKilledMidRunLosesNothing) {
+    const int n = 30000;
+    write("feed.yaml",
+          "name: feed\nsource: {type: range, count: " + std::to_string(n) +
+              "}\nstages:\n  - {name: pass, processor: chaos}\nsink: {type: redis, port: " +
+              port() + ", stream: work}\n");
+    ASSERT_EQ(wprun("run -q " + (dir_ / "feed.yaml").string()).code, 0);
+    auto pipeline = [&](const std::string& c) {
+        write(c + ".yaml", "name: worker\nsource: {type: redis, port: " + port() +
+                               ", stream: work, consumer: " + c +
+                               ", block: 200ms, claim_idle: 3s}\n"
+                               "stages:\n  - {name: slow, processor: chaos, workers: 2, config: "
+                               "{sleep: 200us}}\n"
+                               "sink: {type: lines, path: out-" +
+                               c + ".txt}\n");
+        return (dir_ / (c + ".yaml")).string();
+    };
+    pid_t a = spawn(pipeline("a"), (dir_ / "a.err").string());
+    pid_t b = spawn(pipeline("b"), (dir_ / "b.err").string());
+    pid_t c = spawn(pipeline("c"), (dir_ / "c.err").string());
+    // Kill `a` once it has written some output (its writes reach the file in 64 KiB blocks).
+    while (lines_of(slurp(dir_ / "out-a.txt")).size() < 1000 && ::waitpid(a, nullptr, WNOHANG) == 0)
+        ::usleep(2000);
+    ::kill(a, SIGKILL);
+    wait_for(a);
+    redisReply* r = server_->run({"XPENDING", "work", "wprun", "-", "+", "100000", "a"});
+    uint64_t in_flight = r->elements;  // read by `a`, never acknowledged
+    EXPECT_EQ(wait_for(b), 0) << slurp(dir_ / "b.err");
+    EXPECT_EQ(wait_for(c), 0) << slurp(dir_ / "c.err");
+
+    std::map<std::string, int> seen;
+    size_t lines = 0;
+    for (const char* w : {"a", "b", "c"})
+        for (const auto& l : lines_of(slurp(dir_ / ("out-" + std::string(w) + ".txt")))) {
+            ++seen[l];
+            ++lines;
+        }
+    for (int i = 0; i < n; ++i) EXPECT_GE(seen[std::to_string(i)], 1) << "lost: " << i;
+    EXPECT_EQ(seen.size(), static_cast<size_t>(n));
+    uint64_t duplicates = lines - seen.size();
+    uint64_t redelivered =
+        redelivered_in(slurp(dir_ / "b.err")) + redelivered_in(slurp(dir_ / "c.err"));
+    EXPECT_EQ(redelivered, in_flight);  // the others took over exactly what `a` held
+    EXPECT_LE(duplicates, in_flight);   // only what `a` wrote but had not acknowledged
+    EXPECT_EQ(server_->run({"XPENDING", "work", "wprun"})->element[0]->integer, 0);
+    std::printf("killed a: %llu in flight, %llu redelivered, %llu duplicates in the outputs\n",
+                static_cast<unsigned long long>(in_flight),
+                static_cast<unsigned long long>(redelivered),
+                static_cast<unsigned long long>(duplicates));
 }
 
 }  // namespace

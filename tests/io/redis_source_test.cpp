@@ -134,6 +134,19 @@ TEST_F(RedisSource, WaitsWhileAnotherConsumerHoldsPendingEntriesThenTakesThemOve
     EXPECT_NE(src.summary().find("50 entr(ies) redelivered"), std::string::npos) << src.summary();
 }
 
+TEST_F(RedisSource, AStopRequestEndsTheWaitForAnotherConsumersEntries) {
+    add(5);
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "busy", "COUNT", "5", "STREAMS", "work", ">"});
+    redis_source src(options());  // claim_idle 60s: it would wait for "busy" to finish
+    std::vector<engine::item> items;
+    std::thread reader([&] { items = drain(src); });
+    src.request_stop();  // as the pipeline does on Ctrl-C
+    reader.join();
+    EXPECT_TRUE(items.empty());
+    EXPECT_EQ(pending(), 5);  // still "busy"'s
+}
+
 TEST_F(RedisSource, APoisonEntryGoesToTheErrorOutputAfterMaxDeliveries) {
     add(2);
     server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});

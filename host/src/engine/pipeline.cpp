@@ -66,6 +66,8 @@ struct pipeline::state {
     std::atomic<bool> source_exhausted{false};  // the source returned 0 (not stopped)
     int64_t interrupted_at = -1;                // supervising thread: when `grace` began
     std::optional<uint64_t> total;  // from source::total(), set before any thread starts
+    source* src = nullptr;          // told once when intake stops (source::request_stop)
+    bool source_told = false;       // supervising thread only
 
     explicit state(const run_options& o)
         : options(o), window(static_cast<ssize_t>(std::max<size_t>(o.window, 1))) {}
@@ -98,6 +100,7 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     auto holder = std::make_unique<state>(options);
     state& st = *holder;
     st.total = src.total();
+    st.src = &src;
     if (st.total && options.part.count > 1) {
         const shard& p = options.part;
         st.total = *st.total > p.index ? (*st.total - p.index + p.count - 1) / p.count : 0;
@@ -146,6 +149,10 @@ void pipeline::supervise(state& st, const run_options& options) {
         check_interrupts(st, options);
         if (std::chrono::steady_clock::now() >= deadline)
             st.signals.request_cancel(stop_reason::deadline);
+        if (!st.source_told && st.signals.stop_intake.load(std::memory_order_relaxed)) {
+            st.source_told = true;
+            st.src->request_stop();
+        }
         for (auto& s : stages_) s->scale(s->clock_ns());  // dynamic stages start threads here
         if (options.on_tick) options.on_tick(snapshot(st));
     }

@@ -29,6 +29,10 @@ public:
     /// wrote them; see item_log.h). Items are numbered in the order `read` returns them: the
     /// n-th item returned (0-based) has seq n. nullptr (the default) = nothing to tell.
     virtual item_log* completion_log() { return nullptr; }
+    /// Called once from the supervising thread when intake stops (interrupt, cancel, deadline,
+    /// error budget): a source that may wait long for input (a queue) should make `read` return
+    /// 0 soon. Must be thread-safe.
+    virtual void request_stop() noexcept {}
     /// One line for the end-of-run report (e.g. items redelivered); empty = none.
     virtual std::string summary() const { return {}; }
 };

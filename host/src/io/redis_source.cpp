@@ -108,7 +108,7 @@ std::string redis_source::summary() const {
 }
 
 size_t redis_source::read(engine::item* out, size_t max) {
-    for (;;) {
+    while (!stop_.load()) {
         auto now = std::chrono::steady_clock::now();
         size_t n = 0;
         if (now - last_claim_ >= std::max(o_.claim_idle / 4, std::chrono::milliseconds(100))) {
@@ -121,6 +121,7 @@ size_t redis_source::read(engine::item* out, size_t max) {
         if (n > 0) return n;
         if (!others_pending()) return 0;
     }
+    return 0;  // intake stopped (Ctrl-C, deadline): what was read finishes, the rest waits
 }
 
 // Entries of a [id, [field, value, ...]] array; an entry deleted meanwhile has no fields.

@@ -19,6 +19,7 @@
 // has its own connection, and they share only the map of entries in flight (under a mutex).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -56,6 +57,7 @@ public:
     size_t read(engine::item* out, size_t max) override;
     engine::item_log* completion_log() override;
     std::string summary() const override;
+    void request_stop() noexcept override { stop_.store(true); }
 
     uint64_t redelivered() const noexcept { return redelivered_; }
     uint64_t acknowledged() const noexcept;
@@ -76,6 +78,7 @@ private:
     std::mutex in_flight_mutex_;
     std::unordered_map<uint64_t, std::string> in_flight_;  ///< seq -> entry id
     std::unordered_set<std::string> in_flight_ids_;        ///< not handed out twice
+    std::atomic<bool> stop_{false};  ///< intake stopped: the next wait ends the input
     uint64_t next_seq_ = 0;
     uint64_t redelivered_ = 0, poisoned_ = 0;
     std::string claim_cursor_ = "0-0";

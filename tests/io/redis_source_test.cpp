@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <string>
@@ -84,6 +85,37 @@ TEST_F(RedisSource, AcknowledgesOnlyItemsThatEnded) {
     complete(src, 80, 20, engine::outcome::cancelled);  // cancelled: delivered again later
     EXPECT_EQ(pending(), 20);
     EXPECT_EQ(src.acknowledged(), 80u);
+}
+
+TEST_F(RedisSource, ReadingAndAcknowledgingOnTwoThreadsLosesNothing) {
+    add(3000);
+    auto o = options();
+    o.ack_every = std::chrono::milliseconds(0);
+    redis_source src(o);
+    std::atomic<uint64_t> read_so_far{0};
+    std::atomic<bool> done{false};
+    // The sink thread's part: acknowledges every item read so far, as the pipeline would.
+    std::thread sink_thread([&] {
+        uint64_t acked = 0;
+        engine::item_log* log = src.completion_log();
+        for (bool last = false; !last;) {
+            last = done.load();
+            uint64_t upto = read_so_far.load();
+            for (; acked < upto; ++acked) log->completed({acked, engine::outcome::written});
+            log->checkpoint(sink_, errors_, {last, false, last});
+        }
+    });
+    for (;;) {
+        std::vector<engine::item> batch(100);
+        size_t n = src.read(batch.data(), batch.size());
+        if (n == 0) break;
+        read_so_far += n;
+    }
+    done = true;
+    sink_thread.join();
+    EXPECT_EQ(read_so_far.load(), 3000u);
+    EXPECT_EQ(src.acknowledged(), 3000u);
+    EXPECT_EQ(pending(), 0);
 }
 
 TEST_F(RedisSource, AnEntryWithoutTheFieldIsAFailedItem) {

@@ -177,12 +177,9 @@ namespace {
 /// earlier run committed (resume). Without item logs or resume it only numbers them.
 class admission {
 public:
-    explicit admission(const run_options& o) {
-        part_ = o.part;
+    explicit admission(const run_options& o) : skip_(o.skip ? *o.skip : nothing()), part_(o.part) {
         for (const item_log* l : o.logs) stamp_ = stamp_ || l->wants_times();
-        if (o.skip == nullptr) return;
-        skip_.emplace(*o.skip);
-        if (o.ordered) skip_below_ = o.skip->prefix_end();  // ordered runs commit a prefix
+        if (o.skip && o.ordered) skip_below_ = o.skip->prefix_end();  // ordered: a prefix
     }
     /// Numbers the `n` items just read, moves those to run to the front and returns how many;
     /// adds the source-failed ones among them to `failed` and those of other shards to `others`.
@@ -191,7 +188,7 @@ public:
         int64_t now = stamp_ ? wall_ns() : 0;
         for (size_t i = 0; i < n; ++i) {
             uint64_t s = seq_++;
-            if (skip_ && s < skip_below_ && skip_->contains(s)) continue;
+            if (s < skip_below_ && skip_.contains(s)) continue;  // empty: never
             if (!part_.owns(s)) {
                 ++others;
                 continue;
@@ -207,11 +204,18 @@ public:
     }
 
 private:
-    std::optional<seq_set::cursor> skip_;
+    static const seq_set& nothing() {
+        static const seq_set empty;
+        return empty;
+    }
+
+    // A cursor over an empty set when nothing is skipped (not an optional: GCC 12 then warns
+    // of a maybe-uninitialized cursor at -O1).
+    seq_set::cursor skip_;
+    shard part_;
     uint64_t skip_below_ = UINT64_MAX;
     bool stamp_ = false;
     uint64_t seq_ = 0;
-    shard part_;
 };
 
 }  // namespace

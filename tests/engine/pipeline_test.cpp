@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,32 @@ TEST_F(PipelineTest, EveryItemIsProcessedExactlyOnce) {
     EXPECT_EQ(r.totals.written, 10000u);
     expect_balanced(r);
     EXPECT_TRUE(sink.closed);
+}
+
+TEST_F(PipelineTest, ShardsCoverEveryItemExactlyOnce) {
+    std::vector<std::string> all;
+    for (uint64_t k = 0; k < 3; ++k) {
+        sink.lines.clear();
+        counting_source src(1000);
+        run_options o;
+        o.part = {k, 3};
+        auto r = run({make_stage<echo>("a", 2)}, src, o);
+        expect_balanced(r);
+        EXPECT_EQ(r.totals.read + r.other_shards, 1000u);
+        ASSERT_TRUE(r.total.has_value());
+        EXPECT_EQ(*r.total, r.totals.read);
+        for (const std::string& line : sink.lines) EXPECT_EQ(std::stoul(line) % 3, k) << line;
+        all.insert(all.end(), sink.lines.begin(), sink.lines.end());
+    }
+    EXPECT_EQ(sorted(all), sorted(numbers(1000)));
+}
+
+TEST_F(PipelineTest, AShardedRunRefusesAnOrderedSink) {
+    counting_source src(10);
+    run_options o;
+    o.ordered = true;
+    o.part = {0, 2};
+    EXPECT_THROW(run({make_stage<echo>("a", 1)}, src, o), std::invalid_argument);
 }
 
 TEST_F(PipelineTest, ReportCountsEachWorkersShare) {

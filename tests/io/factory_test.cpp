@@ -30,8 +30,9 @@ TEST(Factory, UnknownTypeHasNoSchema) {
 }
 
 TEST(Factory, ListsEveryType) {
-    EXPECT_EQ(source_types(), (std::vector<std::string>{"range", "lines", "files", "jsonl"}));
-    EXPECT_EQ(sink_types(), (std::vector<std::string>{"lines", "jsonl", "files", "null"}));
+    EXPECT_EQ(source_types(),
+              (std::vector<std::string>{"range", "lines", "files", "jsonl", "redis"}));
+    EXPECT_EQ(sink_types(), (std::vector<std::string>{"lines", "jsonl", "files", "null", "redis"}));
     EXPECT_EQ(error_sink_types(), (std::vector<std::string>{"jsonl", "null"}));
 }
 

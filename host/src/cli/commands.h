@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct common_options {
     std::string retry_failed;            ///< run: --retry-failed ERRORS.jsonl
     std::string metrics_listen;          ///< run: --metrics-listen HOST:PORT ("" = no endpoint)
     std::chrono::milliseconds metrics_linger{0};  ///< run: serve this long after the run ends
+    std::string shard;                            ///< run: --shard K/N ("" = not sharded)
+    bool shard_from_env = false;                  ///< run: --shard-from-env
+    uint64_t shard_count = 0;                     ///< run: --shard-count N (0 = not given)
 };
 
 /// `wprun run FILE`: runs the pipeline with live progress, prints the report on stderr and

@@ -20,6 +20,7 @@ engine::run_options options_for(const engine::pipeline_spec& spec, const run_set
     options.max_item_bytes = spec.max_item_bytes;
     options.tick = settings.tick;
     options.on_tick = settings.on_tick;
+    options.part = settings.part;
     return options;
 }
 
@@ -33,6 +34,21 @@ void add_branch_counts(const prepared_pipeline& p, engine::run_report& report) {
                 report.stages[i].branches = plan->counts();
                 report.stages[i].unrouted = plan->unrouted();
             }
+}
+
+/// A source that acknowledges its items to a shared queue (redis) shares the work itself: a
+/// resume journal or a static shard would hold back items the queue hands out.
+void check_queue_source(const engine::pipeline_spec& spec, const run_settings& settings) {
+    if (settings.logs.resume)
+        throw startup_error(exit_code::usage, spec.source.where,
+                            "--resume: the '" + spec.source.type +
+                                "' source acknowledges finished items to its queue, which "
+                                "redelivers the others; run without --resume");
+    if (settings.part.count > 1)
+        throw startup_error(exit_code::usage, spec.source.where,
+                            "--shard: the '" + spec.source.type +
+                                "' source shares work through its consumer group; start more "
+                                "copies without --shard");
 }
 
 }  // namespace
@@ -54,6 +70,10 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     engine::pipeline pipeline(p.stages);
     engine::run_options options = options_for(spec, settings);
     logs.apply(options);
+    if (engine::item_log* acks = source->completion_log()) {
+        check_queue_source(spec, settings);
+        options.logs.push_back(acks);
+    }
     out.started = std::chrono::system_clock::now();
     out.report = pipeline.run(*source, *sink, failures, options);
     add_branch_counts(p, out.report);
@@ -61,6 +81,7 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     out.code = exit_code_for(out.report, settings.first_signal ? settings.first_signal->load() : 0);
     out.failures = failures.kept();
     out.failures_seen = failures.seen();
+    out.source_summary = source->summary();
     return out;
 }
 

@@ -22,6 +22,7 @@ struct run_settings {
     std::chrono::milliseconds tick{50};              ///< how often `on_tick` runs
     std::function<void(const engine::run_report&)> on_tick;  ///< progress, timeline
     log_settings logs;                                       ///< --joblog, --resume, --state-dir
+    engine::shard part;                                      ///< --shard, --shard-from-env
 };
 
 struct run_outcome {
@@ -31,6 +32,7 @@ struct run_outcome {
     std::vector<failure_row> failures;  ///< the first 100 failures (the error output has all)
     uint64_t failures_seen = 0;
     bool nothing_to_resume = false;  ///< --resume found a finished run: nothing was run
+    std::string source_summary;      ///< the source's own end-of-run line (engine::source)
 };
 
 /// The engine's options for `spec` (ordering, deadline, grace, limits) and `settings`.

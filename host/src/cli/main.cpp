@@ -55,10 +55,10 @@ std::vector<std::string> with_default_command(int argc, char** argv) {
     static const std::set<std::string> commands{"run",     "validate", "graph",
                                                 "plugins", "test",     "help"};
     static const std::set<std::string> takes_value{
-        "--plugin-path", "--set",    "--log-level",      "--report",
-        "--tick",        "--format", "--metrics-listen", "--metrics-linger",
-        "--log-format",  "--joblog", "--state-dir",      "--retry-failed",
-        "--commit-items"};
+        "--plugin-path",  "--set",    "--log-level",      "--report",
+        "--tick",         "--format", "--metrics-listen", "--metrics-linger",
+        "--log-format",   "--joblog", "--state-dir",      "--retry-failed",
+        "--commit-items", "--shard",  "--shard-count"};
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {
         if (takes_value.count(args[i])) {
@@ -104,6 +104,15 @@ void add_run_options(CLI::App& run, wprun::cli::common_options& opts) {
     run.add_option("--retry-failed", opts.retry_failed,
                    "Run the items of an error output (jsonl) again, each from the stage that "
                    "failed it");
+    run.add_option("--shard", opts.shard,
+                   "Run only shard K of N (K/N, K from 0): the source items whose number % N is K "
+                   "(docs/scale-out.md)");
+    run.add_flag("--shard-from-env", opts.shard_from_env,
+                 "Take the shard index from JOB_COMPLETION_INDEX (Kubernetes) or "
+                 "SLURM_ARRAY_TASK_ID (Slurm), the count from --shard-count or "
+                 "SLURM_ARRAY_TASK_COUNT");
+    run.add_option("--shard-count", opts.shard_count,
+                   "With --shard-from-env: the number of shards N");
     run.add_option("--metrics-listen", opts.metrics_listen,
                    "Serve Prometheus metrics at http://HOST:PORT/metrics (and /healthz, /ready) "
                    "while the run goes; port 0 picks a free port");

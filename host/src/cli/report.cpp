@@ -180,6 +180,10 @@ void print_report(std::FILE* out, const std::string& name, const engine::run_rep
     if (r.skipped > 0)
         fmt::print(out, "wprun: resumed: {} item(s) committed by an earlier run were skipped\n",
                    r.skipped);
+    if (r.shard_count > 1)
+        fmt::print(out,
+                   "wprun: shard {}/{}: {} item(s) of other shards skipped (not counted as read)\n",
+                   r.shard_index, r.shard_count, r.other_shards);
     if (l.failed > 0) fmt::print(out, "wprun: {} item(s) failed: see the error output\n", l.failed);
     if (!l.balanced())
         fmt::print(out,

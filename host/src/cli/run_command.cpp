@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 #include "cli/replay.h"
 #include "cli/report.h"
 #include "cli/report_file.h"
+#include "cli/shard.h"
 #include "cli/timeline.h"
 #include "engine/host_api.h"
 
@@ -121,12 +123,37 @@ exit_code write_report(const std::string& path, const run_record& record, exit_c
     }
 }
 
+/// The shard this copy runs (--shard, --shard-from-env); an ordered sink is refused, since its
+/// window needs every seq.
+engine::shard shard_of(const common_options& opts, const prepared_pipeline& p) {
+    if (!opts.shard.empty() && opts.shard_from_env)
+        throw startup_error(exit_code::usage, location{},
+                            "--shard and --shard-from-env cannot be combined: give one");
+    if (opts.shard_count > 0 && !opts.shard_from_env)
+        throw startup_error(exit_code::usage, location{},
+                            "--shard-count goes with --shard-from-env (--shard K/N names N)");
+    engine::shard part;
+    if (!opts.shard.empty()) part = parse_shard(opts.shard);
+    if (opts.shard_from_env)
+        part =
+            shard_from_env([](const char* name) { return std::getenv(name); },
+                           opts.shard_count > 0 ? std::optional(opts.shard_count) : std::nullopt);
+    if (part.count > 1 && p.spec.sink.opts.get_bool("ordered"))
+        throw startup_error(exit_code::usage, p.spec.sink.where,
+                            "the sink is ordered, which a sharded run cannot be (each copy sees "
+                            "only its part): drop `ordered` or run without --shard");
+    return part;
+}
+
 }  // namespace
 
 int run_command(const std::string& file, const common_options& opts) {
     if (!opts.retry_failed.empty() && (opts.resume || !opts.joblog.empty()))
         throw startup_error(exit_code::usage, location{},
                             "--retry-failed cannot be combined with --resume or --joblog");
+    if (!opts.retry_failed.empty() && (!opts.shard.empty() || opts.shard_from_env))
+        throw startup_error(exit_code::usage, location{},
+                            "--retry-failed cannot be combined with --shard");
     if (!opts.retry_failed.empty()) return retry_failed_command(file, opts.retry_failed, opts);
     check_report_name(opts.report);
     std::optional<listen_address> where = metrics_address(opts.metrics_listen);
@@ -135,13 +162,15 @@ int run_command(const std::string& file, const common_options& opts) {
     load_plugins(registry, opts.plugin_paths, warnings);
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     if (!opts.quiet) print_diagnostics(p.warnings);
+    engine::shard part = shard_of(opts, p);
     std::unique_ptr<metrics_endpoint> metrics = start_metrics(p, where, opts.quiet);
     run_watch watch(p.spec.name, opts.progress, metrics ? &metrics->board : nullptr);
     run_settings settings{opts.interrupts,
                           opts.first_signal,
                           opts.tick,
                           [&watch](const engine::run_report& r) { watch.tick(r); },
-                          {opts.joblog, opts.resume, opts.state_dir, opts.commit_items}};
+                          {opts.joblog, opts.resume, opts.state_dir, opts.commit_items},
+                          part};
     run_outcome outcome = execute(p, settings);
     if (outcome.nothing_to_resume) {
         fmt::print(stderr,
@@ -152,7 +181,11 @@ int run_command(const std::string& file, const common_options& opts) {
     int interrupts_at_end = opts.interrupts ? opts.interrupts->load() : 0;  // for the linger
     watch.finish(outcome.report);
     exit_code code = outcome.code;
-    if (!opts.quiet || code != exit_code::ok) print_report(stderr, p.spec.name, outcome.report);
+    if (!opts.quiet || code != exit_code::ok) {
+        print_report(stderr, p.spec.name, outcome.report);
+        if (!outcome.source_summary.empty())
+            fmt::print(stderr, "wprun: {}\n", outcome.source_summary);
+    }
     uint64_t stuck = stuck_at_exit(outcome.report);
     if (!opts.report.empty())
         code = write_report(opts.report, record_of(p, std::move(outcome), watch.points()), code);

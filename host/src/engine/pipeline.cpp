@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "engine/reorder_window.h"
@@ -60,10 +61,13 @@ struct pipeline::state {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::atomic<bool> sink_done{false};
     moodycamel::LightweightSemaphore finished;  // signalled once by the sink thread
-    std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0}, skipped{0};
+    std::atomic<uint64_t> read{0}, source_failed{0}, written{0}, sink_cancelled{0}, skipped{0},
+        other_shards{0};
     std::atomic<bool> source_exhausted{false};  // the source returned 0 (not stopped)
     int64_t interrupted_at = -1;                // supervising thread: when `grace` began
     std::optional<uint64_t> total;  // from source::total(), set before any thread starts
+    source* src = nullptr;          // told once when intake stops (source::request_stop)
+    bool source_told = false;       // supervising thread only
 
     explicit state(const run_options& o)
         : options(o), window(static_cast<ssize_t>(std::max<size_t>(o.window, 1))) {}
@@ -91,9 +95,16 @@ void pipeline::keep_for_stuck_threads(std::unique_ptr<state> st) {
 pipeline::~pipeline() = default;
 
 run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_options& options) {
+    if (options.ordered && options.part.count > 1)
+        throw std::invalid_argument("sharding needs an unordered sink");
     auto holder = std::make_unique<state>(options);
     state& st = *holder;
     st.total = src.total();
+    st.src = &src;
+    if (st.total && options.part.count > 1) {
+        const shard& p = options.part;
+        st.total = *st.total > p.index ? (*st.total - p.index + p.count - 1) / p.count : 0;
+    }
     st.stage_names.push_back("source");
     for (const auto& s : stages_) {
         const stage_config& cfg = s->config();
@@ -138,6 +149,10 @@ void pipeline::supervise(state& st, const run_options& options) {
         check_interrupts(st, options);
         if (std::chrono::steady_clock::now() >= deadline)
             st.signals.request_cancel(stop_reason::deadline);
+        if (!st.source_told && st.signals.stop_intake.load(std::memory_order_relaxed)) {
+            st.source_told = true;
+            st.src->request_stop();
+        }
         for (auto& s : stages_) s->scale(s->clock_ns());  // dynamic stages start threads here
         if (options.on_tick) options.on_tick(snapshot(st));
     }
@@ -162,20 +177,22 @@ namespace {
 /// earlier run committed (resume). Without item logs or resume it only numbers them.
 class admission {
 public:
-    explicit admission(const run_options& o) {
+    explicit admission(const run_options& o) : skip_(o.skip ? *o.skip : nothing()), part_(o.part) {
         for (const item_log* l : o.logs) stamp_ = stamp_ || l->wants_times();
-        if (o.skip == nullptr) return;
-        skip_.emplace(*o.skip);
-        if (o.ordered) skip_below_ = o.skip->prefix_end();  // ordered runs commit a prefix
+        if (o.skip && o.ordered) skip_below_ = o.skip->prefix_end();  // ordered: a prefix
     }
     /// Numbers the `n` items just read, moves those to run to the front and returns how many;
-    /// adds the source-failed ones among them to `failed`.
-    size_t admit(item* batch, size_t n, uint64_t& failed) {
+    /// adds the source-failed ones among them to `failed` and those of other shards to `others`.
+    size_t admit(item* batch, size_t n, uint64_t& failed, uint64_t& others) {
         size_t kept = 0;
         int64_t now = stamp_ ? wall_ns() : 0;
         for (size_t i = 0; i < n; ++i) {
             uint64_t s = seq_++;
-            if (skip_ && s < skip_below_ && skip_->contains(s)) continue;
+            if (s < skip_below_ && skip_.contains(s)) continue;  // empty: never
+            if (!part_.owns(s)) {
+                ++others;
+                continue;
+            }
             item& it = batch[kept++];
             if (kept - 1 != i) it = std::move(batch[i]);
             it.seq = s;
@@ -187,7 +204,15 @@ public:
     }
 
 private:
-    std::optional<seq_set::cursor> skip_;
+    static const seq_set& nothing() {
+        static const seq_set empty;
+        return empty;
+    }
+
+    // A cursor over an empty set when nothing is skipped (not an optional: GCC 12 then warns
+    // of a maybe-uninitialized cursor at -O1).
+    seq_set::cursor skip_;
+    shard part_;
     uint64_t skip_below_ = UINT64_MAX;
     bool stamp_ = false;
     uint64_t seq_ = 0;
@@ -220,10 +245,11 @@ void pipeline::read_source(state& st, source& src) {
                 st.source_exhausted.store(true, std::memory_order_relaxed);
                 break;
             }
-            uint64_t failed = 0;
-            size_t kept = admit.admit(batch.data(), n, failed);
+            uint64_t failed = 0, others = 0;
+            size_t kept = admit.admit(batch.data(), n, failed, others);
+            if (others > 0) bump(st.other_shards, others);
             if (kept < n) {
-                bump(st.skipped, n - kept);
+                bump(st.skipped, n - kept - others);
                 if (ordered) st.window.signal(static_cast<ssize_t>(n - kept));
             }
             if (failed > 0) bump(st.source_failed, failed);
@@ -352,6 +378,9 @@ run_report pipeline::snapshot(const state& st) const {
     r.problems = st.signals.problems();
     r.ordered = st.options.ordered;
     r.skipped = get(st.skipped);
+    r.other_shards = get(st.other_shards);
+    r.shard_index = st.options.part.index;
+    r.shard_count = st.options.part.count;
     return r;
 }
 

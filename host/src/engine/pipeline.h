@@ -30,6 +30,14 @@
 
 namespace wprun::engine {
 
+/// Static sharding (`--shard K/N`): this process runs the source items whose seq % count ==
+/// index; the others are read from the source and dropped at once (counted as `other_shards`).
+struct shard {
+    uint64_t index = 0;
+    uint64_t count = 1;  ///< 1 = no sharding
+    bool owns(uint64_t seq) const noexcept { return count <= 1 || seq % count == index; }
+};
+
 struct run_options {
     bool ordered = false;
     size_t window = 16384;                         ///< ordered only: most source items in flight
@@ -49,6 +57,8 @@ struct run_options {
     /// Resumed runs: source items (by seq) an earlier run committed; they are read but not run.
     /// Ordered runs only skip the prefix [0, skip->prefix_end()).
     const seq_set* skip = nullptr;
+    /// Static sharding; unordered runs only (an ordered sink needs every seq).
+    shard part;
 };
 
 class pipeline {

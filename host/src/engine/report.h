@@ -136,6 +136,8 @@ struct run_report {
     std::vector<std::string> problems;  ///< run-level failures (FATAL, source/sink errors)
     bool ordered = false;
     uint64_t skipped = 0;  ///< resumed runs: source items an earlier run committed (not run again)
+    uint64_t other_shards = 0;  ///< sharded runs: source items of other shards (not run here)
+    uint64_t shard_index = 0, shard_count = 1;  ///< sharded runs: which part this run was
 };
 
 }  // namespace wprun::engine

@@ -11,6 +11,8 @@
 #include "io/lines_source.h"
 #include "io/null_sink.h"
 #include "io/range_source.h"
+#include "io/redis_sink.h"
+#include "io/redis_source.h"
 
 namespace wprun::io {
 namespace {
@@ -25,18 +27,20 @@ struct kind {
     std::unique_ptr<Made> (*make)(const engine::io_spec&, const std::filesystem::path&);
 };
 
-constexpr std::array<kind<engine::source>, 4> sources{{
+constexpr std::array<kind<engine::source>, 5> sources{{
     {"range", range_source_schema, make_range_source},
     {"lines", lines_source_schema, make_lines_source},
     {"files", files_source_schema, make_files_source},
     {"jsonl", jsonl_source_schema, make_jsonl_source},
+    {"redis", redis_source_schema, make_redis_source},
 }};
 
-constexpr std::array<kind<engine::sink>, 4> sinks{{
+constexpr std::array<kind<engine::sink>, 5> sinks{{
     {"lines", lines_sink_schema, make_lines_sink},
     {"jsonl", jsonl_sink_schema, make_jsonl_sink},
     {"files", files_sink_schema, make_files_sink},
     {"null", null_sink_schema, make_null_sink},
+    {"redis", redis_sink_schema, make_redis_sink},
 }};
 
 constexpr std::array<kind<engine::error_sink>, 2> error_sinks{{

@@ -1,0 +1,233 @@
+#include "io/redis_source.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "io/null_sink.h"
+#include "support/redis_server.h"
+
+namespace wprun::io {
+namespace {
+
+using wprun::testing::redis_server;
+
+class RedisSource : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!redis_server::available()) GTEST_SKIP() << wprun::testing::redis_missing;
+        server_ = std::make_unique<redis_server>();
+    }
+    redis_source_options options(const std::string& consumer = "me") {
+        redis_source_options o;
+        o.where.port = server_->port();
+        o.where.give_up_after = std::chrono::milliseconds(200);
+        o.stream = "work";
+        o.consumer = consumer;
+        o.block = std::chrono::milliseconds(20);
+        return o;
+    }
+    void add(int n, const std::string& prefix = "i") {
+        for (int i = 0; i < n; ++i)
+            server_->run({"XADD", "work", "*", "payload", prefix + std::to_string(i)});
+    }
+    /// Reads everything up to the end; returns the items.
+    static std::vector<engine::item> drain(redis_source& src) {
+        std::vector<engine::item> all;
+        for (;;) {
+            std::vector<engine::item> batch(64);
+            size_t n = src.read(batch.data(), batch.size());
+            if (n == 0) return all;
+            for (size_t i = 0; i < n; ++i) all.push_back(std::move(batch[i]));
+        }
+    }
+    /// Tells the source's completion log that items [first, first + n) ended as `how`.
+    void complete(redis_source& src,
+                  uint64_t first,
+                  size_t n,
+                  engine::outcome how = engine::outcome::written) {
+        engine::item_log* log = src.completion_log();
+        for (uint64_t s = first; s < first + n; ++s) log->completed({s, how});
+        log->checkpoint(sink_, errors_, {true, false, true});
+    }
+    long long pending() { return server_->run({"XPENDING", "work", "wprun"})->element[0]->integer; }
+
+    std::unique_ptr<redis_server> server_;
+    null_sink sink_;
+    null_error_sink errors_;
+};
+
+TEST_F(RedisSource, HandsOutEntriesAsItemsAndEndsWhenNothingIsLeft) {
+    add(300);
+    server_->run({"XADD", "work", "*", "payload", "with key", "key", "k1"});
+    redis_source src(options());
+    auto items = drain(src);
+    ASSERT_EQ(items.size(), 301u);
+    EXPECT_EQ(items[0].payload.str(), "i0");
+    EXPECT_EQ(items[299].payload.str(), "i299");
+    EXPECT_EQ(items[300].key(), "k1");
+    EXPECT_EQ(pending(), 301);  // nothing acknowledged before its item ended
+}
+
+TEST_F(RedisSource, AcknowledgesOnlyItemsThatEnded) {
+    add(100);
+    redis_source src(options());
+    ASSERT_EQ(drain(src).size(), 100u);
+    complete(src, 0, 60);
+    complete(src, 60, 10, engine::outcome::failed);
+    complete(src, 70, 10, engine::outcome::filtered);
+    EXPECT_EQ(pending(), 20);
+    complete(src, 80, 20, engine::outcome::cancelled);  // cancelled: delivered again later
+    EXPECT_EQ(pending(), 20);
+    EXPECT_EQ(src.acknowledged(), 80u);
+}
+
+TEST_F(RedisSource, ReadingAndAcknowledgingOnTwoThreadsLosesNothing) {
+    add(3000);
+    auto o = options();
+    o.ack_every = std::chrono::milliseconds(0);
+    redis_source src(o);
+    std::atomic<uint64_t> read_so_far{0};
+    std::atomic<bool> done{false};
+    // The sink thread's part: acknowledges every item read so far, as the pipeline would.
+    std::thread sink_thread([&] {
+        uint64_t acked = 0;
+        engine::item_log* log = src.completion_log();
+        for (bool last = false; !last;) {
+            last = done.load();
+            uint64_t upto = read_so_far.load();
+            for (; acked < upto; ++acked) log->completed({acked, engine::outcome::written});
+            log->checkpoint(sink_, errors_, {last, false, last});
+        }
+    });
+    for (;;) {
+        std::vector<engine::item> batch(100);
+        size_t n = src.read(batch.data(), batch.size());
+        if (n == 0) break;
+        read_so_far += n;
+    }
+    done = true;
+    sink_thread.join();
+    EXPECT_EQ(read_so_far.load(), 3000u);
+    EXPECT_EQ(src.acknowledged(), 3000u);
+    EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(RedisSource, AnEntryWithoutTheFieldIsAFailedItem) {
+    server_->run({"XADD", "work", "*", "other", "x"});
+    redis_source src(options());
+    auto items = drain(src);
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].kind, engine::item_kind::failed);
+    EXPECT_NE(items[0].error().find("has no field 'payload'"), std::string::npos);
+}
+
+TEST_F(RedisSource, TwoConsumersSplitTheStreamWithNothingTwice) {
+    add(1000);
+    redis_source a(options("a")), b(options("b"));
+    std::multiset<std::string> seen;
+    std::map<redis_source*, uint64_t> next_seq;
+    // Each takes a batch in turn and finishes it at once (acknowledged), as two processes would.
+    for (bool more = true; more;) {
+        more = false;
+        for (redis_source* s : {&a, &b}) {
+            std::vector<engine::item> batch(100);
+            size_t n = s->read(batch.data(), batch.size());
+            more = more || n > 0;
+            for (size_t i = 0; i < n; ++i) seen.insert(batch[i].payload.str());
+            complete(*s, next_seq[s], n);
+            next_seq[s] += n;
+        }
+    }
+    EXPECT_GT(next_seq[&a], 0u);
+    EXPECT_GT(next_seq[&b], 0u);
+    EXPECT_EQ(seen.size(), 1000u);
+    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 1000u);
+}
+
+TEST_F(RedisSource, WaitsWhileAnotherConsumerHoldsPendingEntriesThenTakesThemOver) {
+    add(50);
+    // A consumer that takes 50 entries and dies before acknowledging them.
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "dead", "COUNT", "50", "STREAMS", "work", ">"});
+    auto o = options();
+    o.claim_idle = std::chrono::milliseconds(50);
+    redis_source src(o);
+    auto items = drain(src);  // ends only once the dead consumer's entries were taken over
+    ASSERT_EQ(items.size(), 50u);
+    EXPECT_EQ(src.redelivered(), 50u);
+    complete(src, 0, 50);
+    EXPECT_EQ(pending(), 0);
+    EXPECT_NE(src.summary().find("50 entr(ies) redelivered"), std::string::npos) << src.summary();
+}
+
+TEST_F(RedisSource, AStopRequestEndsTheWaitForAnotherConsumersEntries) {
+    add(5);
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "busy", "COUNT", "5", "STREAMS", "work", ">"});
+    redis_source src(options());  // claim_idle 60s: it would wait for "busy" to finish
+    std::vector<engine::item> items;
+    std::thread reader([&] { items = drain(src); });
+    src.request_stop();  // as the pipeline does on Ctrl-C
+    reader.join();
+    EXPECT_TRUE(items.empty());
+    EXPECT_EQ(pending(), 5);  // still "busy"'s
+}
+
+TEST_F(RedisSource, APoisonEntryGoesToTheErrorOutputAfterMaxDeliveries) {
+    add(2);
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    redisReply* r = server_->run(
+        {"XREADGROUP", "GROUP", "wprun", "dead", "COUNT", "1", "STREAMS", "work", ">"});
+    std::string poison(r->element[0]->element[1]->element[0]->element[0]->str);
+    // Delivered (and crashed on) 3 times already.
+    server_->run({"XCLAIM", "work", "wprun", "dead", "0", poison, "RETRYCOUNT", "3"});
+    auto o = options();
+    o.claim_idle = std::chrono::milliseconds(1);
+    o.max_deliveries = 3;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // idle past claim_idle
+    redis_source src(o);
+    auto items = drain(src);
+    ASSERT_EQ(items.size(), 2u);
+    size_t failed = 0;
+    for (const auto& it : items)
+        if (it.kind == engine::item_kind::failed) {
+            ++failed;
+            EXPECT_NE(it.error().find("delivered 4 times (max_deliveries 3): given up"),
+                      std::string::npos)
+                << it.error();
+            EXPECT_EQ(it.payload.str(), "i0");
+        }
+    EXPECT_EQ(failed, 1u);
+    complete(src, 0, 2, engine::outcome::failed);
+    EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(RedisSource, ANewGroupStartingAtDollarSkipsOldEntries) {
+    add(10);
+    auto o = options();
+    o.start = "$";
+    redis_source src(o);
+    EXPECT_TRUE(drain(src).empty());
+}
+
+TEST_F(RedisSource, KeepsReadingAcrossAServerRestart) {
+    auto o = options();
+    o.where.give_up_after = std::chrono::seconds(20);
+    add(5);
+    redis_source src(o);
+    EXPECT_EQ(drain(src).size(), 5u);
+    server_->stop();
+    server_->start();  // empty again: the group must be there for the source to go on
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0", "MKSTREAM"});
+    add(3);
+    EXPECT_EQ(drain(src).size(), 3u);
+}
+
+}  // namespace
+}  // namespace wprun::io

@@ -1,0 +1,126 @@
+// redis_server: a real redis-server for tests, on 127.0.0.1 and a free port, in a scratch folder,
+// without persistence (--save "" --appendonly no). Started by the constructor (which waits until
+// it answers PING), stopped by `stop` or the destructor (SIGTERM, then reaped); `start` again
+// restarts it on the same port (an empty server). `available()` is false when
+// /usr/bin/redis-server is missing: tests then GTEST_SKIP with a loud message.
+// `run` sends one command on the fixture's own connection. Not thread-safe.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace wprun::testing {
+
+inline constexpr const char* redis_server_binary = "/usr/bin/redis-server";
+inline constexpr const char* redis_missing =
+    "SKIPPED: /usr/bin/redis-server is missing; install the Debian package redis-server "
+    "(scripts/packages.txt) to run the redis source and sink tests";
+
+class redis_server {
+public:
+    static bool available() { return ::access(redis_server_binary, X_OK) == 0; }
+
+    redis_server() : port_(free_port()) {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("wprun-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
+        std::filesystem::create_directories(dir_);
+        start();
+    }
+    ~redis_server() {
+        stop();
+        std::filesystem::remove_all(dir_);
+    }
+    redis_server(const redis_server&) = delete;
+    redis_server& operator=(const redis_server&) = delete;
+
+    int port() const noexcept { return port_; }
+
+    void start() {
+        std::string port = std::to_string(port_);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            int null = ::open("/dev/null", O_WRONLY);  // its start-up notices are noise here
+            ::dup2(null, 1);
+            ::dup2(null, 2);
+            ::execl(redis_server_binary, redis_server_binary, "--port", port.c_str(), "--bind",
+                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_.c_str(),
+                    "--loglevel", "warning", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        for (int i = 0; i < 500; ++i) {  // up to 10 s for a loaded machine
+            if (connect()) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        throw std::runtime_error("redis-server did not answer on port " + port);
+    }
+    void stop() {
+        if (r_ != nullptr) freeReplyObject(r_);
+        r_ = nullptr;
+        if (ctx_ != nullptr) redisFree(ctx_);
+        ctx_ = nullptr;
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+
+    /// Runs one command; returns the reply as text (integers in decimal, arrays as their size).
+    redisReply* run(const std::vector<std::string>& args) {
+        std::vector<const char*> argv;
+        std::vector<size_t> lens;
+        for (const auto& a : args) {
+            argv.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        if (r_ != nullptr) freeReplyObject(r_);
+        r_ = static_cast<redisReply*>(
+            redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+        if (r_ == nullptr) throw std::runtime_error("redis: connection lost");
+        return r_;
+    }
+    long long integer(const std::vector<std::string>& args) { return run(args)->integer; }
+
+private:
+    static int free_port() {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        ::close(fd);
+        return ntohs(a.sin_port);
+    }
+    bool connect() {
+        if (ctx_ != nullptr) redisFree(ctx_);
+        ctx_ = redisConnect("127.0.0.1", port_);
+        if (ctx_ == nullptr || ctx_->err != 0) return false;
+        auto* r = static_cast<redisReply*>(redisCommand(ctx_, "PING"));
+        bool ok = r != nullptr && r->type == REDIS_REPLY_STATUS;
+        if (r != nullptr) freeReplyObject(r);
+        return ok;
+    }
+
+    int port_;
+    pid_t pid_ = -1;
+    std::filesystem::path dir_;
+    redisContext* ctx_ = nullptr;
+    redisReply* r_ = nullptr;
+};
+
+}  // namespace wprun::testing

@@ -53,6 +53,10 @@ void stage::start(stage_queue& in,
                   run_signals& signals,
                   bool forward_markers,
                   uint64_t max_item_bytes) {
+    // spdlog's registry is built on first use; build it here, before any worker starts, so that
+    // the workers' first log lines find it made (a thread start orders them after it). Its lazy
+    // construction in the uninstrumented libspdlog is otherwise a data race report under TSan.
+    spdlog::default_logger_raw();
     max_item_bytes_ = max_item_bytes;
     too_large_text_ = "output larger than max_item_bytes (" + size_text(max_item_bytes) + ")";
     in_ = &in;

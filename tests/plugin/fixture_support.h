@@ -14,6 +14,10 @@
 
 #include "detail/error.h"
 
+/// Expects `words` in `message`, printing the whole message when they are missing.
+#define EXPECT_HAS(message, words) \
+    EXPECT_NE((message).find(words), std::string::npos) << "message: " << (message)
+
 namespace wprun::plugin::fixtures {
 
 /// A host services table whose functions do nothing: loading never calls them.

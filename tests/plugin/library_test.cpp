@@ -24,9 +24,6 @@ std::string host_abi() {
     return std::to_string(WPRUN_ABI_MAJOR) + "." + std::to_string(WPRUN_ABI_MINOR);
 }
 
-#define EXPECT_HAS(message, words) \
-    EXPECT_NE((message).find(words), std::string::npos) << "message: " << (message)
-
 TEST(PluginLibrary, LoadsAGoodPluginAndKeepsItsInfo) {
     library lib = library::load(fixture("good"), noop_host());
     EXPECT_STREQ(lib.info().name, "fixture_good");

@@ -19,9 +19,6 @@ using fixtures::noop_host;
 using fixtures::plugin_error;
 using fixtures::scratch_dir;
 
-#define EXPECT_HAS(message, words) \
-    EXPECT_NE((message).find(words), std::string::npos) << "message: " << (message)
-
 constexpr auto safe_dir = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                           fs::perms::others_read | fs::perms::others_exec;
 

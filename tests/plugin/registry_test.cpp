@@ -16,9 +16,6 @@ using fixtures::noop_host;
 using fixtures::plugin_error;
 using fixtures::scratch_dir;
 
-#define EXPECT_HAS(message, words) \
-    EXPECT_NE((message).find(words), std::string::npos) << "message: " << (message)
-
 std::vector<std::string> names(const registry& r) {
     std::vector<std::string> out;
     for (const processor_entry* e : r.processors()) out.push_back(e->def->name);

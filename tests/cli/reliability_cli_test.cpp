@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -117,9 +118,17 @@ TEST_F(Reliability, ResumeAfterACrashWritesTheSameOutputAsAnUninterruptedRun) {
     cut.close();
     std::ofstream(dir_ / "out.txt", std::ios::app) << "half a li";
     std::ofstream(dir_ / "err.jsonl", std::ios::app) << "{\"seq\":";
-    auto r = wprun("run --resume p.yaml");
+    auto r = wprun("run --resume --report rep.json p.yaml");
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.err.find("committed by an earlier run were skipped"), std::string::npos) << r.err;
+    std::smatch said;
+    std::regex said_skipped("resumed: (\\d+) item");
+    ASSERT_TRUE(std::regex_search(r.err, said, said_skipped)) << r.err;
+    EXPECT_GT(std::stoull(said[1]), 0u);
+    std::smatch in_json;
+    std::string report = slurp(dir_ / "rep.json");
+    ASSERT_TRUE(std::regex_search(report, in_json, std::regex("\"skipped\": ?(\\d+)"))) << report;
+    EXPECT_EQ(in_json[1], said[1]);
     EXPECT_EQ(slurp(dir_ / "out.txt"), reference);
     auto sorted = [](std::string text) {
         auto v = lines_of(text);

@@ -111,6 +111,25 @@ TEST(ReportHtml, ErrorsTableListsTheFirstHundredFailures) {
     EXPECT_NE(page().find("286 failure(s), the first 100 shown"), std::string::npos);
 }
 
+TEST(ReportHtml, AStageWithABalanceShowsItsStrategyAndSpreadLikeTheTextReport) {
+    run_record r;
+    engine::stage_report s;
+    s.name = "spread";
+    s.balance = "steal";
+    s.per_worker_in = {10, 30};
+    s.steals = 7;
+    r.report.stages.push_back(s);
+    std::string line = element(report_html(r), "balance-spread", "p");
+    EXPECT_NE(line.find("balance steal: items per worker min 10, max 30, mean 20.0, stddev 10.0 "
+                        "(cv 0.50); 7 item(s) stolen"),
+              std::string::npos)
+        << line;
+}
+
+TEST(ReportHtml, SharedStagesHaveNoBalanceLine) {
+    EXPECT_EQ(page().find("id=\"balance-"), std::string::npos);
+}
+
 TEST(ReportHtml, EscapesNamesAndMakesSafeIds) {
     run_record r;
     r.name = "<b>&";

@@ -133,6 +133,36 @@ TEST_F(StuckWorkerTest, AStuckCallIsFailedAndItsWorkerReplaced) {
     EXPECT_EQ(s.counts.timed_out, 1u);
 }
 
+TEST_F(StuckWorkerTest, ItemsPoppedWithTheStuckOneAreSettledOnceByTheReplacement) {
+    // Workers pop batches (1, 2, 4, 8, ... items): seq 8 hangs in the middle of one, with
+    // outputs of the items before it not pushed yet and items after it not called yet.
+    counting_source src(40);
+    run_report r;
+    {
+        auto c = stage(1);
+        c.config = {{"hang_seq", "8"}};
+        pipeline p({std::move(c)});
+        r = p.run(src, sink, errors, options(8));
+    }
+    const stage_report& s = r.stages.at(0);
+    EXPECT_EQ(s.stuck_workers, 1u);
+    EXPECT_EQ(s.counts.in, 40u);  // the replacement's items are counted once
+    EXPECT_EQ(s.counts.out, 39u);
+    EXPECT_EQ(r.totals.written, 39u);
+    EXPECT_EQ(r.totals.failed, 1u);
+    EXPECT_TRUE(r.totals.balanced());
+    std::vector<std::string> lines = sink.lines;
+    std::sort(lines.begin(), lines.end(), [](const std::string& a, const std::string& b) {
+        return std::stoi(a) < std::stoi(b);
+    });
+    std::vector<std::string> expected;
+    for (int i = 0; i < 40; ++i)
+        if (i != 8) expected.push_back(std::to_string(i));
+    EXPECT_EQ(lines, expected);
+    ASSERT_EQ(errors.failures.size(), 1u);
+    EXPECT_EQ(errors.failures[0].seq, 8u);
+}
+
 TEST_F(StuckWorkerTest, WithWorkerLanesTheReplacementServesTheStuckWorkersLane) {
     // round_robin: lane 0 gets seqs 0, 2, 4, ..., lane 1 the odd ones. Seq 2 hangs, so seqs
     // 4..18 wait in lane 0 until the replacement takes that lane over.
@@ -170,8 +200,12 @@ TEST_F(StuckWorkerTest, TheLateResultIsDiscardedAndNothingIsSettledTwice) {
 TEST_F(StuckWorkerTest, TheReplacementGetsAFreshStateAndFlushSkipsTheStuckOne) {
     counting_source src(20);
     {
-        pipeline p({stage(2)});
-        p.run(src, sink, errors, options(19));  // the other worker did all the rest
+        // The last seq hangs: the worker that popped it holds no item after it (workers pop
+        // batches), so the other 19 are all done before the clock moves.
+        auto c = stage(2);
+        c.config = {{"hang_seq", "19"}};
+        pipeline p({std::move(c)});
+        p.run(src, sink, errors, options(19));
     }
     EXPECT_EQ(hanging::states.load(), 3);     // two workers and one replacement
     EXPECT_EQ(hanging::flushed.load(), 2);    // the stuck worker's state is not flushed ...

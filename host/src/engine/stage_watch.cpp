@@ -85,6 +85,8 @@ void stage::take_over(worker& w, stage_queue::producer& out) {
     out.push(h.outputs.data(), h.outputs.size());
     h.outputs.clear();
     if (budget_.active()) check_budget();
+    // Without a permit of the adaptive gate: waiting for one could deadlock with workers that
+    // hold theirs while they wait for items an ordered window holds back behind these.
     if (!h.rest.empty()) process_popped(w, h.rest.data(), h.rest.size(), out);
     h.rest.clear();
 }

@@ -126,6 +126,17 @@ TEST(ReportHtml, AStageWithABalanceShowsItsStrategyAndSpreadLikeTheTextReport) {
         << line;
 }
 
+TEST(ReportHtml, AResumedRunSaysInItsSummaryHowManyItemsItSkipped) {
+    run_record r = wprun::testing::recorded_run();
+    EXPECT_EQ(element(report_html(r), "summary", "table").find("resumed"), std::string::npos);
+    r.report.skipped = 1234;
+    std::string summary = element(report_html(r), "summary", "table");
+    EXPECT_NE(summary.find("<th>resumed</th><td class=\"text\">1234 item(s) committed by an "
+                           "earlier run were skipped</td>"),
+              std::string::npos)
+        << summary;
+}
+
 TEST(ReportHtml, SharedStagesHaveNoBalanceLine) {
     EXPECT_EQ(page().find("id=\"balance-"), std::string::npos);
 }

@@ -76,6 +76,9 @@ std::string summary(const run_record& r) {
     row("wall time", fmt::format("{:.3f} s", rep.wall_seconds));
     row("stopped", stop_name(rep.stopped));
     row("ledger", ledger_line(rep.totals) + (rep.totals.balanced() ? " (balanced)" : ""));
+    if (rep.skipped > 0)
+        row("resumed",
+            fmt::format("{} item(s) committed by an earlier run were skipped", rep.skipped));
     for (const auto& p : rep.problems) row("problem", p);
     return s + "</table>";
 }

@@ -96,6 +96,30 @@ TEST_F(Cli, IllTypedProcessorConfigIsExit2AtTheValue) {
     EXPECT_NE(r.err.find("c.yaml:5:22"), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, ValidateCompilesTheLinesSourceKeyRegexAndPointsAtIt) {
+    write("in.txt", "a\n");
+    auto f = write("k.yaml",
+                   "source:\n  type: lines\n  path: in.txt\n  key: '^(\\w+'\n"
+                   "stages: [{name: s, processor: upper}]\nsink: {type: \"null\"}\n");
+    auto r = wprun("validate " + f.string());
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("k.yaml:4:8: error: lines: `key` is not a regular expression"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.out.find("ok"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, ValidateChecksTheJsonlSourcePointers) {
+    auto f = write("j.yaml",
+                   "source: {type: jsonl, path: in.jsonl, key: id}\n"
+                   "stages: [{name: s, processor: upper}]\nsink: {type: \"null\"}\n");
+    auto r = wprun("validate " + f.string());
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("j.yaml:1:44: error: jsonl: `key` is not a JSON Pointer"),
+              std::string::npos)
+        << r.err;
+}
+
 TEST_F(Cli, ValidateAcceptsEverySamplePipeline) {
     auto r =
         wprun("validate " + src() + "/pipelines/hello.yaml " + src() + "/pipelines/checksum.yaml " +

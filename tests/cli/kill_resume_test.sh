@@ -9,8 +9,9 @@
 # with an unordered and an ordered sink. Ordered: the output must be byte-identical to the
 # reference run's; unordered: it must hold the same lines (same multiset; the order of an
 # unordered sink differs between any two runs). The error output must hold the same records.
-# A run that finishes before its kill is checked too, and the job starts over. Prints one
-# summary line per mode: runs, kills, jobs checked, items, duplicates, lost.
+# A run that finishes before its kill is checked too, and the job starts over. The runs keep a
+# job log (--joblog), which must end with exactly one line per source item. Prints one summary
+# line per mode: runs, kills, jobs checked, items, duplicates, lost.
 set -euo pipefail
 
 wprun=$1
@@ -71,6 +72,13 @@ verify() {  # MODE ORDERED: compares MODE's outputs with the reference run's; ad
     sort "$mode.err" >b.sorted
     dups=$((dups + $(comm -13 a.sorted b.sorted | wc -l)))
     lost=$((lost + $(comm -23 a.sorted b.sorted | wc -l)))
+    local job_lines job_seqs
+    job_lines=$(tail -n +2 "$mode.jobs" | wc -l)
+    job_seqs=$(tail -n +2 "$mode.jobs" | cut -f1 | sort -u | wc -l)
+    if [[ $job_lines -ne $items || $job_seqs -ne $items ]]; then
+        echo "FAIL: $mode: the job log has $job_lines lines for $job_seqs seqs, not $items" >&2
+        exit 1
+    fi
     finished=$((finished + 1))
 }
 
@@ -82,7 +90,8 @@ check_mode() {  # ORDERED
     local runs=0 killed=0 with_commits=0
     dups=0 lost=0 finished=0 terms=0
     while ((killed < kills)); do
-        "$wprun" run -q --no-progress --resume "$mode.yaml" >/dev/null 2>>log.txt &
+        "$wprun" run -q --no-progress --resume --joblog "$mode.jobs" "$mode.yaml" \
+            >/dev/null 2>>log.txt &
         local pid=$!
         # 0-699 ms: early kills hit start-up and the first commits (every 200 ms), later ones
         # mid-run.
@@ -101,10 +110,10 @@ check_mode() {  # ORDERED
             # It finished before the kill: check it, then start the job over from nothing.
             wait "$pid" || true
             verify "$mode" "$1"
-            rm -rf "$mode.out" "$mode.err" "$mode.out.wprun-state"
+            rm -rf "$mode.out" "$mode.err" "$mode.jobs" "$mode.out.wprun-state"
         fi
     done
-    run_to_end --resume "$mode.yaml"
+    run_to_end --resume --joblog "$mode.jobs" "$mode.yaml"
     runs=$((runs + 1))
     verify "$mode" "$1"
     echo "kill_resume_test: $mode: runs $runs, kills $killed ($terms of them SIGTERM;" \

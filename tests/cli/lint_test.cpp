@@ -82,6 +82,34 @@ TEST(Lint, ManyWorkersAreFineOnAStageThatWaits) {
               "");
 }
 
+TEST(Lint, ManyWorkersAreFineOnAChaosStageThatSleeps) {
+    const char* null_sink = "{type: \"null\"}";
+    EXPECT_EQ(
+        warnings_of(pipeline("    workers: 64\n    config: {sleep: 10ms}\n", null_sink, "chaos")),
+        "");
+    EXPECT_EQ(
+        warnings_of(pipeline("    workers: 64\n    config: {jitter: 5ms}\n", null_sink, "chaos")),
+        "");
+}
+
+TEST(Lint, ManyWorkersAreFineOnAFanOutWithABranchThatSleeps) {
+    EXPECT_EQ(warnings_of("source: {type: range, count: 3}\n"
+                          "stages:\n"
+                          "  - name: s\n"
+                          "    workers: 64\n"
+                          "    broadcast:\n"
+                          "      - {processor: spin}\n"
+                          "      - {processor: chaos, config: {sleep: 1ms}}\n"
+                          "sink: {type: \"null\"}\n"),
+              "");
+}
+
+TEST(Lint, AChaosStageThatDoesNotSleepIsStillCpuBound) {
+    std::string w = warnings_of(pipeline(
+        "    workers: 64\n    config: {sleep: 0s, fail_every: 3}\n", "{type: \"null\"}", "chaos"));
+    EXPECT_NE(w.find("CPU-bound"), std::string::npos) << w;
+}
+
 TEST(Lint, KeyBalanceWithASourceThatGivesNoKeyWarnsAtTheBalance) {
     auto d = lint_pipeline(prepare(pipeline("    workers: 4\n    balance: key\n")), threads);
     ASSERT_EQ(d.items().size(), 1u);

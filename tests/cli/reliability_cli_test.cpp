@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -117,9 +118,17 @@ TEST_F(Reliability, ResumeAfterACrashWritesTheSameOutputAsAnUninterruptedRun) {
     cut.close();
     std::ofstream(dir_ / "out.txt", std::ios::app) << "half a li";
     std::ofstream(dir_ / "err.jsonl", std::ios::app) << "{\"seq\":";
-    auto r = wprun("run --resume p.yaml");
+    auto r = wprun("run --resume --report rep.json p.yaml");
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.err.find("committed by an earlier run were skipped"), std::string::npos) << r.err;
+    std::smatch said;
+    std::regex said_skipped("resumed: (\\d+) item");
+    ASSERT_TRUE(std::regex_search(r.err, said, said_skipped)) << r.err;
+    EXPECT_GT(std::stoull(said[1]), 0u);
+    std::smatch in_json;
+    std::string report = slurp(dir_ / "rep.json");
+    ASSERT_TRUE(std::regex_search(report, in_json, std::regex("\"skipped\": ?(\\d+)"))) << report;
+    EXPECT_EQ(in_json[1], said[1]);
     EXPECT_EQ(slurp(dir_ / "out.txt"), reference);
     auto sorted = [](std::string text) {
         auto v = lines_of(text);
@@ -127,6 +136,42 @@ TEST_F(Reliability, ResumeAfterACrashWritesTheSameOutputAsAnUninterruptedRun) {
         return v;
     };
     EXPECT_EQ(sorted(slurp(dir_ / "err.jsonl")), sorted(reference_errors));
+}
+
+/// The seqs of a job log's lines (after its header), failing the test on a repeated one.
+std::set<uint64_t> joblog_seqs(const std::vector<std::string>& lines) {
+    std::set<uint64_t> seqs;
+    EXPECT_EQ(lines.at(0), "seq\tstage\tstart\truntime\toutcome\tattempts\tmessage");
+    for (size_t i = 1; i < lines.size(); ++i)
+        EXPECT_TRUE(seqs.insert(std::stoull(lines[i])).second) << "twice: " << lines[i];
+    return seqs;
+}
+
+TEST_F(Reliability, ResumeCutsTheJoblogBackToTheCommittedItems) {
+    pipeline("p.yaml", ordered_file);
+    ASSERT_EQ(wprun("run -q --resume --joblog job.tsv --commit-items 2000 p.yaml").code, 1);
+    // A crash after the first commits: the job log has lines of items the journal lost.
+    auto journal = lines_of(slurp(dir_ / "out.txt.wprun-state/journal"));
+    ASSERT_GE(journal.size(), 5u) << "expected several commits";
+    std::ofstream cut(dir_ / "out.txt.wprun-state/journal", std::ios::trunc);
+    cut << journal[0] << '\n' << journal[1] << '\n' << journal[2] << '\n';
+    cut.close();
+    std::ofstream(dir_ / "job.tsv", std::ios::app) << "19999\tsink\t1.0";  // torn
+    auto r = wprun("run -q --resume --joblog job.tsv p.yaml");
+    EXPECT_EQ(r.code, 1) << r.err;
+    auto lines = lines_of(slurp(dir_ / "job.tsv"));
+    EXPECT_EQ(joblog_seqs(lines).size(), 20000u);
+    EXPECT_EQ(lines.size(), 20001u);
+}
+
+TEST_F(Reliability, ANewResumableRunStartsItsJoblogAfresh) {
+    pipeline("p.yaml", ordered_file);
+    std::ofstream(dir_ / "job.tsv") << "seq\tstage\tstart\truntime\toutcome\tattempts\tmessage\n"
+                                    << "7\tsink\t1.000\t0.001\twritten\t1\t\n";
+    ASSERT_EQ(wprun("run -q --resume --joblog job.tsv p.yaml").code, 1);
+    auto lines = lines_of(slurp(dir_ / "job.tsv"));
+    EXPECT_EQ(joblog_seqs(lines).size(), 20000u);
+    EXPECT_EQ(lines.size(), 20001u);
 }
 
 TEST_F(Reliability, ResumeOfAFinishedRunDoesNothing) {

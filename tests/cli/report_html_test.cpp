@@ -111,6 +111,36 @@ TEST(ReportHtml, ErrorsTableListsTheFirstHundredFailures) {
     EXPECT_NE(page().find("286 failure(s), the first 100 shown"), std::string::npos);
 }
 
+TEST(ReportHtml, AStageWithABalanceShowsItsStrategyAndSpreadLikeTheTextReport) {
+    run_record r;
+    engine::stage_report s;
+    s.name = "spread";
+    s.balance = "steal";
+    s.per_worker_in = {10, 30};
+    s.steals = 7;
+    r.report.stages.push_back(s);
+    std::string line = element(report_html(r), "balance-spread", "p");
+    EXPECT_NE(line.find("balance steal: items per worker min 10, max 30, mean 20.0, stddev 10.0 "
+                        "(cv 0.50); 7 item(s) stolen"),
+              std::string::npos)
+        << line;
+}
+
+TEST(ReportHtml, AResumedRunSaysInItsSummaryHowManyItemsItSkipped) {
+    run_record r = wprun::testing::recorded_run();
+    EXPECT_EQ(element(report_html(r), "summary", "table").find("resumed"), std::string::npos);
+    r.report.skipped = 1234;
+    std::string summary = element(report_html(r), "summary", "table");
+    EXPECT_NE(summary.find("<th>resumed</th><td class=\"text\">1234 item(s) committed by an "
+                           "earlier run were skipped</td>"),
+              std::string::npos)
+        << summary;
+}
+
+TEST(ReportHtml, SharedStagesHaveNoBalanceLine) {
+    EXPECT_EQ(page().find("id=\"balance-"), std::string::npos);
+}
+
 TEST(ReportHtml, EscapesNamesAndMakesSafeIds) {
     run_record r;
     r.name = "<b>&";

@@ -32,6 +32,14 @@ TEST(ReportJson, HasTheRunLevelFields) {
     EXPECT_EQ(r.at("total"), 2000);
 }
 
+TEST(ReportJson, SkippedIsZeroForARunThatWasNotResumed) { EXPECT_EQ(report().at("skipped"), 0); }
+
+TEST(ReportJson, SkippedCountsTheItemsAResumedRunDidNotRunAgain) {
+    run_record r = wprun::testing::recorded_run();
+    r.report.skipped = 1234;
+    EXPECT_EQ(report_json(r).at("skipped"), 1234);
+}
+
 TEST(ReportJson, LedgerAddsUp) {
     const json& l = report().at("ledger");
     auto n = [&](const char* k) { return l.at(k).get<uint64_t>(); };

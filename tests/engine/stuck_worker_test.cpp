@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,12 +39,15 @@ struct hanging {
         int calls = 0;  // written by its own worker only: a reused state would race (tsan)
     };
     static std::vector<wprun::field> schema() {
-        return {{"hang_seq", WPRUN_TYPE_INT, "3", false, "the seq that hangs"}};
+        return {{"hang_seq", WPRUN_TYPE_INT, "3", false, "the seq that hangs"},
+                {"also_hang_seq", WPRUN_TYPE_INT, "-1", false, "another seq that hangs"}};
     }
-    explicit hanging(const wprun::config& c) : hang_seq(c.get_int("hang_seq", 3)) {}
+    explicit hanging(const wprun::config& c)
+        : hang_seq(c.get_int("hang_seq", 3)), also_hang_seq(c.get_int("also_hang_seq", -1)) {}
     wprun::result process(worker& w, const wprun::job& j, wprun::emitter& out) const {
         ++w.calls;
-        if (j.seq == static_cast<uint64_t>(hang_seq)) {
+        auto seq = static_cast<int64_t>(j.seq);
+        if (seq == hang_seq || seq == also_hang_seq) {
             hung.fetch_add(1);
             std::unique_lock lock(m);
             cv.wait_for(lock, 30s, [] { return open; });
@@ -70,7 +74,7 @@ struct hanging {
         hung = returned = states = destroyed = 0;
         flushed = -1;
     }
-    int64_t hang_seq;
+    int64_t hang_seq, also_hang_seq;
 };
 
 class StuckWorkerTest : public ::testing::Test {
@@ -133,6 +137,69 @@ TEST_F(StuckWorkerTest, AStuckCallIsFailedAndItsWorkerReplaced) {
     EXPECT_EQ(s.counts.timed_out, 1u);
 }
 
+TEST_F(StuckWorkerTest, ItemsPoppedWithTheStuckOneAreSettledOnceByTheReplacement) {
+    // Workers pop batches (1, 2, 4, 8, ... items): seq 8 hangs in the middle of one, with
+    // outputs of the items before it not pushed yet and items after it not called yet.
+    counting_source src(40);
+    run_report r;
+    {
+        auto c = stage(1);
+        c.config = {{"hang_seq", "8"}};
+        pipeline p({std::move(c)});
+        r = p.run(src, sink, errors, options(8));
+    }
+    const stage_report& s = r.stages.at(0);
+    EXPECT_EQ(s.stuck_workers, 1u);
+    EXPECT_EQ(s.counts.in, 40u);  // the replacement's items are counted once
+    EXPECT_EQ(s.counts.out, 39u);
+    EXPECT_EQ(r.totals.written, 39u);
+    EXPECT_EQ(r.totals.failed, 1u);
+    EXPECT_TRUE(r.totals.balanced());
+    std::vector<std::string> lines = sink.lines;
+    std::sort(lines.begin(), lines.end(), [](const std::string& a, const std::string& b) {
+        return std::stoi(a) < std::stoi(b);
+    });
+    std::vector<std::string> expected;
+    for (int i = 0; i < 40; ++i)
+        if (i != 8) expected.push_back(std::to_string(i));
+    EXPECT_EQ(lines, expected);
+    ASSERT_EQ(errors.failures.size(), 1u);
+    EXPECT_EQ(errors.failures[0].seq, 8u);
+}
+
+TEST_F(StuckWorkerTest, AReplacementStuckInWhatItTookOverIsReplacedInTurn) {
+    // Seq 3 hangs with 4..6 popped with it; its replacement takes them over and hangs on 5.
+    counting_source src(20);
+    run_options opts;
+    opts.tick = 2ms;
+    int moves = 0;  // supervisor thread only
+    opts.on_tick = [this, &moves](const run_report& r) {
+        // One worker at a time: when a call hangs, no other call is in progress.
+        if (hanging::hung.load() > moves) {
+            time.advance(1'000'000'000);
+            ++moves;
+        }
+        if (r.stages.at(0).stuck_workers == 2) hanging::release();
+    };
+    run_report r;
+    {
+        auto c = stage(1);
+        c.config = {{"hang_seq", "3"}, {"also_hang_seq", "5"}};
+        pipeline p({std::move(c)});
+        r = p.run(src, sink, errors, opts);
+    }
+    const stage_report& s = r.stages.at(0);
+    EXPECT_EQ(s.stuck_workers, 2u);
+    EXPECT_EQ(s.counts.in, 20u);
+    EXPECT_EQ(r.totals.written, 18u);
+    EXPECT_EQ(r.totals.failed, 2u);
+    EXPECT_TRUE(r.totals.balanced());
+    std::set<std::string> lines(sink.lines.begin(), sink.lines.end());
+    EXPECT_EQ(lines.size(), 18u);
+    EXPECT_EQ(lines.count("3") + lines.count("5") + lines.count("late"), 0u);
+    ASSERT_EQ(errors.failures.size(), 2u);
+}
+
 TEST_F(StuckWorkerTest, WithWorkerLanesTheReplacementServesTheStuckWorkersLane) {
     // round_robin: lane 0 gets seqs 0, 2, 4, ..., lane 1 the odd ones. Seq 2 hangs, so seqs
     // 4..18 wait in lane 0 until the replacement takes that lane over.
@@ -170,8 +237,12 @@ TEST_F(StuckWorkerTest, TheLateResultIsDiscardedAndNothingIsSettledTwice) {
 TEST_F(StuckWorkerTest, TheReplacementGetsAFreshStateAndFlushSkipsTheStuckOne) {
     counting_source src(20);
     {
-        pipeline p({stage(2)});
-        p.run(src, sink, errors, options(19));  // the other worker did all the rest
+        // The last seq hangs: the worker that popped it holds no item after it (workers pop
+        // batches), so the other 19 are all done before the clock moves.
+        auto c = stage(2);
+        c.config = {{"hang_seq", "19"}};
+        pipeline p({std::move(c)});
+        p.run(src, sink, errors, options(19));
     }
     EXPECT_EQ(hanging::states.load(), 3);     // two workers and one replacement
     EXPECT_EQ(hanging::flushed.load(), 2);    // the stuck worker's state is not flushed ...

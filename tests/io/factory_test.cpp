@@ -36,6 +36,30 @@ TEST(Factory, ListsEveryType) {
     EXPECT_EQ(error_sink_types(), (std::vector<std::string>{"jsonl", "null"}));
 }
 
+TEST(Factory, CheckSourceFindsABadLinesKeyRegexAtItsValueWithoutOpeningTheFile) {
+    diagnostics diags;
+    check_source(spec_of("lines", {{"path", "/no/such/file"}, {"key", "^(\\w+"}}), diags);
+    ASSERT_EQ(diags.items().size(), 1u);
+    EXPECT_EQ(diags.items()[0].where.str(), "pipe.yaml:4:9");
+    EXPECT_NE(diags.items()[0].message.find("`key` is not a regular expression"),
+              std::string::npos);
+}
+
+TEST(Factory, CheckSourceFindsABadJsonlPointer) {
+    diagnostics diags;
+    check_source(spec_of("jsonl", {{"path", "/no/such/file"}, {"key", "id"}}), diags);
+    ASSERT_EQ(diags.items().size(), 1u);
+    EXPECT_NE(diags.items()[0].message.find("`key` is not a JSON Pointer"), std::string::npos);
+}
+
+TEST(Factory, CheckSourceAcceptsGoodOptions) {
+    diagnostics diags;
+    check_source(spec_of("lines", {{"path", "/no/such/file"}, {"key", "^(\\w+)"}}), diags);
+    check_source(spec_of("jsonl", {{"path", "/no/such/file"}, {"key", "/id"}}), diags);
+    check_source(spec_of("range", {{"count", "3"}}), diags);
+    EXPECT_TRUE(diags.items().empty());
+}
+
 TEST(Factory, EveryTypeHasADescribedSchema) {
     for (const auto& t : source_types())
         for (const auto& f : *source_schema(t)) EXPECT_FALSE(f.description.empty()) << t << f.name;

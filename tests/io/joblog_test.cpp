@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "io/null_sink.h"
 #include "io/temp_dir.h"
 
@@ -46,6 +48,39 @@ TEST(Joblog, HeaderOnceThenLinesAppendedAcrossRuns) {
     }
     std::string line = joblog_line(sample());
     EXPECT_EQ(read_file(dir / "logs/job.tsv"), std::string(joblog::header) + line + line);
+}
+
+engine::seq_set committed(std::initializer_list<uint64_t> seqs) {
+    engine::seq_set done;
+    for (uint64_t s : seqs) done.insert(s);
+    return done;
+}
+
+TEST(Joblog, CutBackKeepsTheHeaderAndOneLinePerCommittedSeq) {
+    temp_dir dir;
+    std::ofstream(dir / "job.tsv") << joblog::header << "1\tsink\t0\t0\twritten\t1\t\n"
+                                   << "2\tsink\t0\t0\twritten\t1\t\n"
+                                   << "3\tsink\t0\t0\tcancelled\t1\t\n"
+                                   << "1\tsink\t9\t0\twritten\t1\t\n"
+                                   << "not a job log line\n"
+                                   << "2\tsink\t0\t0\twri";  // torn by a crash
+    EXPECT_EQ(cut_back_joblog(dir / "job.tsv", committed({1, 2})), 4u);
+    EXPECT_EQ(read_file(dir / "job.tsv"), std::string(joblog::header) +
+                                              "1\tsink\t0\t0\twritten\t1\t\n" +
+                                              "2\tsink\t0\t0\twritten\t1\t\n");
+}
+
+TEST(Joblog, CutBackToNothingCommittedLeavesTheHeader) {
+    temp_dir dir;
+    std::ofstream(dir / "job.tsv") << joblog::header << "5\tsink\t0\t0\twritten\t1\t\n";
+    EXPECT_EQ(cut_back_joblog(dir / "job.tsv", engine::seq_set{}), 1u);
+    EXPECT_EQ(read_file(dir / "job.tsv"), joblog::header);
+}
+
+TEST(Joblog, CutBackOfAMissingLogCreatesNothing) {
+    temp_dir dir;
+    EXPECT_EQ(cut_back_joblog(dir / "job.tsv", committed({1})), 0u);
+    EXPECT_FALSE(std::filesystem::exists(dir / "job.tsv"));
 }
 
 TEST(Joblog, UnwritableFileIsAClearError) {

@@ -22,11 +22,25 @@ std::string rate_text(double per_s) {
     return fmt::format("{:g}/m", per_s * 60);
 }
 
+/// Whether the duration option `name` is set to more than zero.
+bool positive_duration(const engine::options& config, std::string_view name) {
+    const engine::option* o = config.find(name);
+    std::optional<int64_t> ns = o ? config::parse_duration_ns(o->value) : std::nullopt;
+    return ns && *ns > 0;
+}
+
+/// Whether the shipped processor `processor` spends its calls waiting rather than computing:
+/// `exec` and `http` wait on a child or the network, `chaos` sleeps when told to.
+bool waits(const std::string& processor, const engine::options& config) {
+    if (processor == "exec" || processor == "http") return true;
+    return processor == "chaos" &&
+           (positive_duration(config, "sleep") || positive_duration(config, "jitter"));
+}
+
 /// Adaptive stages count too: their threads wait on the AIMD limit, which measures the latency.
 bool looks_io_bound(const engine::stage_spec& stage) {
-    auto io_bound = [](const std::string& p) { return p == "exec" || p == "http"; };
-    auto branch = [&](const engine::branch_spec& b) { return io_bound(b.processor); };
-    return stage.rate_limit || stage.timeout_ns > 0 || io_bound(stage.processor) ||
+    auto branch = [](const engine::branch_spec& b) { return waits(b.processor, b.config); };
+    return stage.rate_limit || stage.timeout_ns > 0 || waits(stage.processor, stage.config) ||
            stage.adaptive || std::any_of(stage.branches.begin(), stage.branches.end(), branch);
 }
 
@@ -37,9 +51,9 @@ void check_workers(const engine::stage_spec& stage,
     if (cfg.workers <= workers_per_thread * threads || looks_io_bound(stage)) return;
     out.warning(stage.workers_where,
                 fmt::format("stage '{}': workers {} is more than {} times the {} hardware "
-                            "thread(s); with no rate_limit, timeout, exec or http the stage is "
-                            "likely CPU-bound, so the extra threads only wait for a core (and cost "
-                            "memory and context switches); use 'workers: auto'",
+                            "thread(s); with no rate_limit, timeout, exec, http or chaos sleep "
+                            "the stage is likely CPU-bound, so the extra threads only wait for a "
+                            "core (and cost memory and context switches); use 'workers: auto'",
                             stage.name, cfg.workers, workers_per_thread, threads),
                 "workers-above-cores");
 }

@@ -93,7 +93,8 @@ void add_run_options(CLI::App& run, wprun::cli::common_options& opts) {
         ->group("");  // hidden: how often progress and the report's timeline sample (tests)
     run.add_option("--joblog", opts.joblog,
                    "Append one tab-separated line per item (seq, stage, start, runtime, outcome, "
-                   "attempts, message) to FILE");
+                   "attempts, message) to FILE; with --resume, cut back first to the items "
+                   "the journal committed");
     run.add_flag("--resume", opts.resume,
                  "Keep resume state and continue an interrupted run (docs/reliability.md)");
     run.add_option("--state-dir", opts.state_dir,

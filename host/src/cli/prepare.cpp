@@ -226,6 +226,7 @@ prepared_pipeline prepare_pipeline(const std::string& file,
     diagnostics diags = std::move(loaded.diags);
     engine::pipeline_spec& spec = out.spec;
     check_io(spec.source, "source", &io::source_schema, io::source_types(), diags);
+    io::check_source(spec.source, diags);
     check_io(spec.sink, "sink", &io::sink_schema, io::sink_types(), diags);
     check_io(spec.errors, "errors", &io::error_sink_schema, io::error_sink_types(), diags);
     bool unknown = false;

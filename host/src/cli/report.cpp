@@ -95,13 +95,7 @@ void print_levels(std::FILE* out, const engine::stage_report& s) {
 
 /// `balance:` other than shared: how evenly the workers shared the items, and steals.
 void print_balance(std::FILE* out, const engine::stage_report& s) {
-    engine::worker_spread w = engine::spread_of(s.per_worker_in);
-    std::string line = fmt::format(
-        "    {}: balance {}: items per worker min {}, max {}, mean {:.1f}, stddev {:.1f} (cv "
-        "{:.2f})",
-        s.name, s.balance, w.min, w.max, w.mean, w.stddev, w.cv());
-    if (s.balance == "steal") line += fmt::format("; {} item(s) stolen", s.steals);
-    fmt::print(out, "{}\n", line);
+    fmt::print(out, "    {}: {}\n", s.name, balance_text(s));
 }
 
 /// "fan: branches: upper 4 → 4 out, digest 4 → 4 out (1 error); unrouted 2".
@@ -158,6 +152,15 @@ std::string duration_text(int64_t ns) {
     if (ns < 10'000'000) return fmt::format("{:.0f}us", static_cast<double>(ns) / 1e3);
     if (ns < 10'000'000'000) return fmt::format("{:.0f}ms", static_cast<double>(ns) / 1e6);
     return fmt::format("{:.1f}s", static_cast<double>(ns) / 1e9);
+}
+
+std::string balance_text(const engine::stage_report& s) {
+    engine::worker_spread w = engine::spread_of(s.per_worker_in);
+    std::string line = fmt::format(
+        "balance {}: items per worker min {}, max {}, mean {:.1f}, stddev {:.1f} (cv {:.2f})",
+        s.balance, w.min, w.max, w.mean, w.stddev, w.cv());
+    if (s.balance == "steal") line += fmt::format("; {} item(s) stolen", s.steals);
+    return line;
 }
 
 std::string ledger_line(const engine::ledger& l) {

@@ -22,6 +22,10 @@ double busy_percent(const engine::stage_report& s, double wall);
 /// A latency as people read it: "850ns", "42us", "12ms", "3.5s".
 std::string duration_text(int64_t ns);
 
+/// A stage's `balance:` and how evenly its workers shared the items: "balance steal: items per
+/// worker min 10, max 30, mean 20.0, stddev 10.0 (cv 0.50); 7 item(s) stolen".
+std::string balance_text(const engine::stage_report& s);
+
 /// "read 12, written 10, filtered 1, failed 1, cancelled 0" (plus spawned when non-zero).
 std::string ledger_line(const engine::ledger& l);
 

@@ -76,6 +76,9 @@ std::string summary(const run_record& r) {
     row("wall time", fmt::format("{:.3f} s", rep.wall_seconds));
     row("stopped", stop_name(rep.stopped));
     row("ledger", ledger_line(rep.totals) + (rep.totals.balanced() ? " (balanced)" : ""));
+    if (rep.skipped > 0)
+        row("resumed",
+            fmt::format("{} item(s) committed by an earlier run were skipped", rep.skipped));
     for (const auto& p : rep.problems) row("problem", p);
     return s + "</table>";
 }
@@ -132,7 +135,11 @@ std::string stage_charts(const run_record& r, size_t i) {
     const engine::stage_report& s = r.report.stages[i];
     const auto& tl = r.timeline;
     std::string id = html_id(s.name);
-    std::string out = fmt::format("<h3>{}</h3><div class=\"charts\">", html_escape(s.name));
+    std::string out = fmt::format("<h3>{}</h3>", html_escape(s.name));
+    if (s.balance != "shared")  // as the text report: only for worker lanes
+        out += fmt::format("<p id=\"balance-{}\" class=\"balance\">{}</p>", id,
+                           html_escape(balance_text(s)));
+    out += "<div class=\"charts\">";
     out += line_chart({"chart-throughput-" + id, "throughput", "seconds", "items out / s"},
                       throughput(tl, i));
     out += latency_chart(id, s);

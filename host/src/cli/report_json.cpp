@@ -154,6 +154,7 @@ json report_json(const run_record& r) {
             {"problems", rep.problems},
             {"total", rep.total ? json(*rep.total) : json(nullptr)},
             {"ledger", ledger_json(rep.totals)},
+            {"skipped", rep.skipped},
             {"stages", std::move(stages)},
             {"failures", failures_json(r)},
             {"timeline", timeline_json(r)}};

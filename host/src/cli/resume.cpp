@@ -66,8 +66,10 @@ void check_state(const io::journal_state& st, const prepared_pipeline& p, const 
 }  // namespace
 
 void run_logs::apply(engine::run_options& options) const {
-    if (journal) options.logs.push_back(journal.get());
+    // The job log writes its lines before the journal commits them: after a crash every
+    // committed item has its line, and the cut back on resume drops the others.
     if (joblog) options.logs.push_back(joblog.get());
+    if (journal) options.logs.push_back(journal.get());
     if (previous) options.skip = &previous->done;
 }
 
@@ -124,7 +126,14 @@ void start_logs(run_logs& logs,
                 logs.journal = io::journal::start(logs.state_dir, pipeline_fingerprint(p),
                                                   sink_bytes, errors.commit(), every);
         }
-        if (!settings.joblog.empty()) logs.joblog = io::joblog::open(settings.joblog);
+        if (!settings.joblog.empty()) {
+            // With --resume the job log holds only what the journal committed (nothing when
+            // the state is new), like the outputs.
+            if (settings.resume)
+                io::cut_back_joblog(settings.joblog,
+                                    logs.previous ? logs.previous->done : engine::seq_set{});
+            logs.joblog = io::joblog::open(settings.joblog);
+        }
     } catch (const std::runtime_error& e) {
         if (dynamic_cast<const startup_error*>(&e)) throw;
         refuse(e.what());

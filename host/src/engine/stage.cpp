@@ -78,7 +78,7 @@ bool stage::dynamic() const noexcept {
     return cfg_.min_workers > 0 && cfg_.max_workers > cfg_.min_workers;
 }
 
-void stage::spawn(std::optional<item> inherited, std::optional<unsigned> lane) {
+void stage::spawn(handover* inherited, std::optional<unsigned> lane) {
     auto slot = static_cast<unsigned>(workers_.size());
     worker& w = workers_.prepare();
     w.index = slot;
@@ -87,11 +87,12 @@ void stage::spawn(std::optional<item> inherited, std::optional<unsigned> lane) {
     w.emitter.stop = &signals_->cancel;
     w.emitter.time = &clock_;
     w.emitter.max_bytes = max_item_bytes_;
-    w.inherited = std::move(inherited);
+    if (inherited != nullptr) w.inherited = std::move(*inherited);
     unsigned running = running_.fetch_add(1, std::memory_order_relaxed) + 1;
     try {
         threads_.emplace_back([this, &w] { work(w); });
     } catch (...) {
+        if (inherited != nullptr) *inherited = std::move(w.inherited);
         running_.fetch_sub(1, std::memory_order_relaxed);
         workers_.discard();  // never published: no other thread looked at it
         throw;
@@ -170,7 +171,8 @@ void stage::work(worker& w) {
     create_worker_state(w);
     stage_queue::consumer in(*in_, w.lane);  // with worker lanes, lane w.lane
     stage_queue::producer out(*out_);
-    if (w.inherited) push_inherited(w, out);
+    if (w.inherited.failed) take_over(w, out);
+    if (w.slot.abandoned()) return exit_stuck(w);  // stuck again, in what it took over
     if (gate_)
         work_gated(w, in, out);
     else if (cfg_.batch)
@@ -221,7 +223,7 @@ void stage::work_adaptive(worker& w, stage_queue::consumer& in, stage_queue::pro
         double avg_ns = process_popped(w, batch.data(), n, out);
         if (w.slot.abandoned()) return;
         auto fit = static_cast<size_t>(target_batch_ns / std::max(avg_ns, 1.0));
-        w.want = watched() ? 1 : std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
+        w.want = std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
     }
 }
 
@@ -244,7 +246,7 @@ void stage::work_gated(worker& w, stage_queue::consumer& in, stage_queue::produc
         int64_t per_item = (clock_.now_ns() - t0) / static_cast<int64_t>(n);
         gate_->release(per_item, n, overload_signals(w) - signals);
         auto fit = static_cast<size_t>(target_batch_ns / std::max(avg_ns, 1.0));
-        w.want = watched() ? 1 : std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
+        w.want = std::clamp<size_t>(std::min(w.want * 2, fit), 1, max_batch);
     }
 }
 
@@ -294,7 +296,6 @@ size_t stage::batch_cut(const item* items, size_t n) const noexcept {
 /// Runs items popped together and pushes their outputs; returns the average ns per item.
 double stage::process_popped(worker& w, item* batch, size_t n, stage_queue::producer& out) {
     uint64_t t0 = now_ns();
-    w.single = n == 1;
     w.busy.store(true, std::memory_order_relaxed);
     run_batch(w, batch, n);
     w.busy.store(false, std::memory_order_relaxed);
@@ -341,6 +342,8 @@ void stage::call_each(worker& w, item* batch, size_t n) {
     for (size_t i = 0; i < n; ++i) {
         item& it = batch[i];
         size_t first = w.outputs.size();
+        w.rest = batch + i + 1;  // for the watchdog (stage_watch.cpp)
+        w.rest_end = batch + n;
         current_log_origin.seq = it.seq;  // a plugin's log lines name the item
         wprun_status st = has_call_policies() ? invoke(w, it, first) : call_once(w, it, 1);
         if (st == status_abandoned) return;

@@ -113,12 +113,20 @@ public:
 
 private:
     struct worker;
+    /// What a replacement takes over from its stuck peer (stage_watch.cpp): the outputs of what
+    /// the peer settled from its popped items before the stuck call, the stuck item as a failure,
+    /// and the popped items it had not called yet.
+    struct handover {
+        std::vector<item> outputs;
+        std::optional<item> failed;
+        std::vector<item> rest;
+    };
     void work(worker& w);
     bool dynamic() const noexcept;
-    /// Starts a worker (with start_mutex_ held). A replacement for a stuck worker `inherited`
-    /// its failed item and serves the stuck one's `lane` (balance: a lane per worker).
-    void spawn(std::optional<item> inherited = std::nullopt,
-               std::optional<unsigned> lane = std::nullopt);
+    /// Starts a worker (with start_mutex_ held). A replacement for a stuck worker takes over
+    /// `inherited` (moved back into it when no thread could start) and serves the stuck one's
+    /// `lane` (balance: a lane per worker).
+    void spawn(handover* inherited = nullptr, std::optional<unsigned> lane = std::nullopt);
     void note_scale(int64_t at_ns, unsigned from, unsigned to, const char* reason);
     unsigned busy_workers() const noexcept;
     size_t next(worker& w, stage_queue::consumer& in, item* out, size_t max);
@@ -153,7 +161,7 @@ private:
     int64_t stuck_after_ns() const noexcept;
     void watch(int64_t now_ns);
     void replace_stuck(worker& w, int64_t now_ns);
-    void push_inherited(worker& w, stage_queue::producer& out);
+    void take_over(worker& w, stage_queue::producer& out);
     void exit_stuck(worker& w);
     static bool wait_exit(const worker& w, std::chrono::steady_clock::time_point until);
 

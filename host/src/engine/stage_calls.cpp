@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "engine/log_origin.h"
@@ -50,7 +51,7 @@ bool stage::admitted(circuit_breaker::verdict& v) {
 wprun_status stage::timed_call(worker& w, item& it, uint32_t attempt, circuit_breaker::verdict v) {
     int64_t t0 = clock_.now_ns();
     w.emitter.deadline_ns = cfg_.timeout_ns > 0 ? static_cast<uint64_t>(t0 + cfg_.timeout_ns) : 0;
-    wprun_status st = call_once(w, it, attempt, w.single && watched());
+    wprun_status st = call_once(w, it, attempt, watched());
     if (st == status_abandoned) return st;
     int64_t spent = clock_.now_ns() - t0;
     w.emitter.deadline_ns = 0;
@@ -89,9 +90,17 @@ wprun_status stage::call_once(worker& w, item& it, uint32_t attempt, bool watch)
     wprun_error error{w.error, sizeof w.error};
     w.emitter.job = 0;
     w.emitter.retry_after_ns = 0;
-    if (watch) w.slot.arm(&it, clock_.now_ns());  // from here the watchdog may take `it`
+    if (!watch) return cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
+    // From `arm` on the watchdog may take `it`, `outputs` and the rest of the popped items: the
+    // call emits aside, into `call_outputs`.
+    w.emitter.out = &w.call_outputs;
+    w.slot.arm(&it, clock_.now_ns());
     wprun_status st = cfg_.def->process(instance_, w.state, &job, &w.emitter, &error);
-    if (watch && !w.slot.disarm()) return status_abandoned;
+    if (!w.slot.disarm()) return status_abandoned;
+    w.emitter.out = &w.outputs;
+    w.outputs.insert(w.outputs.end(), std::make_move_iterator(w.call_outputs.begin()),
+                     std::make_move_iterator(w.call_outputs.end()));
+    w.call_outputs.clear();
     return st;
 }
 

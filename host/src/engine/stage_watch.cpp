@@ -2,6 +2,7 @@
 // (see stage.h); what the stage files share is in stage_worker.h.
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "engine/log_origin.h"
@@ -19,31 +20,52 @@ int64_t stage::stuck_after_ns() const noexcept {
 /// Stages whose calls the watchdog may take over: one item per call, with a timeout.
 bool stage::watched() const noexcept { return cfg_.timeout_ns > 0 && !cfg_.batch; }
 
+namespace {
+
+/// The failure of a stuck call's item, copied: the stuck call may still read the original.
+item failed_copy(const item& it, uint16_t stage, int64_t timeout_ns) {
+    item failed;
+    failed.seq = it.seq;
+    failed.weight = it.weight;
+    failed.attempt = it.attempt;
+    failed.priority = it.priority;
+    failed.payload = it.payload;
+    if (it.extra) failed.ensure_extra() = {it.extra->key, it.extra->path, {}};
+    failed.fail(stage, "timed out after " + format_ms(timeout_ns) +
+                           " (the call did not return; its worker was replaced)");
+    return failed;
+}
+
+}  // namespace
+
 void stage::watch(int64_t now_ns) {
     if (!watched() || in_ == nullptr) return;
     for (size_t i = 0, n = workers_.size(); i < n; ++i) replace_stuck(workers_[i], now_ns);
 }
 
-/// Takes a stuck call's item, fails it (by the replacement, as its first output), starts a
-/// replacement worker with a fresh plugin state, and abandons the stuck one.
+/// Takes a stuck call's item (failed by the replacement), the outputs its worker settled before
+/// it and the items it popped with it but had not called, starts a replacement worker with a
+/// fresh plugin state to push and do those, and abandons the stuck one. While claimed the stuck
+/// worker is inside the call (its outputs go to `call_outputs`): it touches none of these.
 void stage::replace_stuck(worker& w, int64_t now_ns) {
     std::lock_guard lock(start_mutex_);
     const item* it = w.slot.claim(now_ns, stuck_after_ns());
     if (it == nullptr) return;
-    item failed;
-    failed.seq = it->seq;
-    failed.weight = it->weight;
-    failed.attempt = it->attempt;
-    failed.priority = it->priority;
-    failed.payload = it->payload;  // a copy: the stuck call may still read the original
-    if (it->extra) failed.ensure_extra() = {it->extra->key, it->extra->path, {}};
-    failed.fail(index_, "timed out after " + format_ms(cfg_.timeout_ns) +
-                            " (the call did not return; its worker was replaced)");
+    handover h;
+    h.failed = failed_copy(*it, index_, cfg_.timeout_ns);
+    h.outputs = std::move(w.outputs);
+    h.rest.assign(std::make_move_iterator(w.rest), std::make_move_iterator(w.rest_end));
+    // The replacement counts the rest in when it takes it; the stuck worker's thread is in the
+    // call and writes no counter until it exits, so this is the only writer now.
+    w.counts.in.fetch_sub(h.rest.size(), std::memory_order_relaxed);
     running_.fetch_sub(1, std::memory_order_relaxed);  // the stuck one no longer counts
     try {
-        spawn(std::move(failed), w.lane);
+        spawn(&h, w.lane);
     } catch (const std::system_error&) {
         running_.fetch_add(1, std::memory_order_relaxed);
+        w.counts.in.fetch_add(h.rest.size(), std::memory_order_relaxed);
+        w.outputs = std::move(h.outputs);
+        std::move(h.rest.begin(), h.rest.end(), w.rest);
         w.slot.unclaim();  // no thread to spare: the call goes on; try again next tick
         return;
     }
@@ -52,13 +74,21 @@ void stage::replace_stuck(worker& w, int64_t now_ns) {
     if (gate_) gate_->release(cfg_.timeout_ns, 1, 1);  // its permit, with a timeout signal
 }
 
-/// A replacement's first act: send on the failure of the item its stuck peer held.
-void stage::push_inherited(worker& w, stage_queue::producer& out) {
+/// A replacement's first act: send on what its stuck peer settled and the failure of the item
+/// it was stuck on, then do the items the peer had popped but not called.
+void stage::take_over(worker& w, stage_queue::producer& out) {
+    handover& h = w.inherited;
     bump(w.counts.failed);
     bump(w.counts.timed_out);
-    out.push(&*w.inherited, 1);
-    w.inherited.reset();
+    h.outputs.push_back(std::move(*h.failed));
+    h.failed.reset();
+    out.push(h.outputs.data(), h.outputs.size());
+    h.outputs.clear();
     if (budget_.active()) check_budget();
+    // Without a permit of the adaptive gate: waiting for one could deadlock with workers that
+    // hold theirs while they wait for items an ordered window holds back behind these.
+    if (!h.rest.empty()) process_popped(w, h.rest.data(), h.rest.size(), out);
+    h.rest.clear();
 }
 
 /// A stuck worker whose call came back: its item was settled and its place taken; it cleans up

@@ -93,6 +93,10 @@ struct stage::worker {
     void* state = nullptr;
     wprun_emitter emitter;
     std::vector<item> outputs;
+    std::vector<item> call_outputs;  // a watched call's outputs until it returns (the watchdog
+                                     // may take `outputs` meanwhile)
+    item* rest = nullptr;            // watched: the popped items after the one being called ...
+    item* rest_end = nullptr;        // ... which a replacement takes over if the call sticks
     std::vector<item> batch_outputs;
     std::vector<wprun_job> jobs;
     std::vector<wprun_result> results;
@@ -101,9 +105,8 @@ struct stage::worker {
     size_t want = 1;
     std::atomic<bool> busy{false};    // in a call (scale-up looks at it)
     bool retired = false;             // left while idle (not the last out)
-    bool single = false;              // the popped batch is one item: the watchdog may take it
     call_slot<item> slot;             // a call the watchdog may take over (stage_watch.cpp)
-    std::optional<item> inherited;    // a replacement's first output: its stuck peer's failure
+    handover inherited;               // a replacement's first work: what its stuck peer held
     std::atomic<bool> exited{false};  // the thread is done with the stage (stuck ones: late)
     struct {
         std::atomic<uint64_t> in{0}, out{0}, filtered{0}, failed{0}, spawned{0}, cancelled{0},

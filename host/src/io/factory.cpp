@@ -98,6 +98,15 @@ std::vector<std::string> source_types() { return names(sources); }
 std::vector<std::string> sink_types() { return names(sinks); }
 std::vector<std::string> error_sink_types() { return names(error_sinks); }
 
+void check_source(const engine::io_spec& spec, diagnostics& diags) {
+    try {
+        if (spec.type == "lines") lines_key(spec);
+        if (spec.type == "jsonl") check_jsonl_pointers(spec);
+    } catch (const startup_error& e) {
+        diags.append(e.problems());
+    }
+}
+
 std::unique_ptr<engine::source> make_source(const engine::io_spec& spec,
                                             const std::filesystem::path& base_dir) {
     return make(sources, "source", spec, base_dir);

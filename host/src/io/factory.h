@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "detail/error.h"
 #include "engine/sink.h"
 #include "engine/source.h"
 #include "engine/spec.h"
@@ -28,6 +29,11 @@ const std::vector<engine::field_schema>* error_sink_schema(std::string_view type
 std::vector<std::string> source_types();
 std::vector<std::string> sink_types();
 std::vector<std::string> error_sink_types();
+
+/// Checks what a source's schema cannot, without opening anything (for `wprun validate`): the
+/// `lines` source's `key` regular expression, the `jsonl` source's JSON Pointers. Adds an error
+/// at the option to `diags` for each problem.
+void check_source(const engine::io_spec& spec, diagnostics& diags);
 
 /// Builds the source / sink / error sink `spec` describes; relative paths resolve against
 /// `base_dir`. Throws startup_error(exit_code::usage) for an unknown type or a file that cannot be

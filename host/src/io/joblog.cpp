@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
@@ -48,7 +51,55 @@ void append_seconds(std::string& out, int64_t ns) {
     fmt::format_to(std::back_inserter(out), "{}.{:03}", ms / 1000, ms % 1000);
 }
 
+/// The seq a job log line starts with, if it is one.
+std::optional<uint64_t> seq_of(std::string_view line) {
+    uint64_t seq = 0;
+    auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), seq);
+    if (ec != std::errc{} || end == line.data() || end == line.data() + line.size() || *end != '\t')
+        return std::nullopt;
+    return seq;
+}
+
+/// Whether `line` (read from a job log, without its newline) belongs in the cut-back log.
+bool keep_line(std::string_view line,
+               bool first,
+               const engine::seq_set& done,
+               engine::seq_set& kept) {
+    std::string_view header = joblog::header;
+    if (first && line == header.substr(0, header.size() - 1)) return true;
+    std::optional<uint64_t> seq = seq_of(line);
+    if (!seq || !done.contains(*seq) || kept.contains(*seq)) return false;
+    kept.insert(*seq);
+    return true;
+}
+
 }  // namespace
+
+uint64_t cut_back_joblog(const std::filesystem::path& path, const engine::seq_set& done) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return 0;
+    std::filesystem::path cut = path.string() + ".cut";
+    std::ofstream out(cut, std::ios::binary | std::ios::trunc);
+    if (!out) throw_errno("cannot write", cut.string());
+    engine::seq_set kept;
+    uint64_t dropped = 0;
+    bool first = true;
+    for (std::string line; std::getline(in, line); first = false) {
+        bool torn = in.eof();  // the last line had no newline: a crash cut it
+        if (!torn && keep_line(line, first, done, kept))
+            out << line << '\n';
+        else
+            ++dropped;
+    }
+    out.close();
+    if (!out || in.bad()) throw_errno("cannot cut back", path.string());
+    std::error_code ec;
+    std::filesystem::rename(cut, path, ec);
+    if (ec)
+        throw std::runtime_error("job log: cannot replace '" + path.string() +
+                                 "': " + ec.message());
+    return dropped;
+}
 
 void append_joblog_line(std::string& out, const engine::completed_item& c) {
     fmt::format_to(std::back_inserter(out), "{}\t", c.seq);

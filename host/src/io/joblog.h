@@ -10,7 +10,9 @@
 // checkpoint (with O_APPEND); the file is only ever appended to, and the header is written only
 // when the file is empty, so a resumed run continues the same log. After a crash the last line
 // may be torn: readers skip a last line without its newline. Not fsync'd: it is a log for people
-// and scripts; the resume journal is what a resumed run trusts. Not thread-safe (sink thread).
+// and scripts; the resume journal is what a resumed run trusts. With --resume, `cut_back_joblog`
+// first drops the lines of items the journal does not hold (and repeats), so the log never
+// claims an item done that a resumed run will do again. Not thread-safe (sink thread).
 #pragma once
 
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include <string>
 
 #include "engine/item_log.h"
+#include "engine/seq_set.h"
 
 namespace wprun::io {
 
@@ -46,6 +49,12 @@ private:
     std::string name_;
     std::string buffer_;
 };
+
+/// Rewrites the job log at `path` to its header and the first line of each seq in `done` (the
+/// seqs a resume journal committed): lines of other seqs, repeats, a torn last line and lines
+/// that are not job log lines are dropped. A missing file stays missing. Returns how many lines
+/// were dropped; throws std::runtime_error.
+uint64_t cut_back_joblog(const std::filesystem::path& path, const engine::seq_set& done);
 
 /// One job log line for `c` (with its newline), appended to `out` / returned.
 void append_joblog_line(std::string& out, const engine::completed_item& c);

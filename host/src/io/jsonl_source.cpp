@@ -60,7 +60,6 @@ std::optional<std::string> option_value(const engine::io_spec& spec, std::string
     return o ? std::optional<std::string>(o->value) : std::nullopt;
 }
 
-// Checks each pointer now, so that a typo is a start-up error at the option, not a failed run.
 void check_pointer(const engine::io_spec& spec, std::string_view name) {
     std::optional<std::string> text = option_value(spec, name);
     if (!text || text->empty()) return;
@@ -148,9 +147,13 @@ const std::vector<engine::field_schema>& jsonl_source_schema() {
     return fields;
 }
 
+void check_jsonl_pointers(const engine::io_spec& spec) {
+    for (std::string_view name : {"payload", "key", "priority"}) check_pointer(spec, name);
+}
+
 std::unique_ptr<engine::source> make_jsonl_source(const engine::io_spec& spec,
                                                   const std::filesystem::path& base_dir) {
-    for (std::string_view name : {"payload", "key", "priority"}) check_pointer(spec, name);
+    check_jsonl_pointers(spec);
     jsonl_source_options opts{spec.opts.get_string("payload"), option_value(spec, "key"),
                               option_value(spec, "priority"), spec.max_item_bytes};
     return std::make_unique<jsonl_source>(open_input(spec, "path", base_dir), opts);

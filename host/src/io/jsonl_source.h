@@ -51,6 +51,10 @@ private:
 /// Options of the `jsonl` source: path, payload, key, priority.
 const std::vector<engine::field_schema>& jsonl_source_schema();
 
+/// Checks each pointer option now, so that a typo is a start-up error at the option, not a
+/// failed run: an invalid one is a startup_error at it.
+void check_jsonl_pointers(const engine::io_spec& spec);
+
 /// Opens the file; a missing file or an invalid pointer is a startup_error.
 std::unique_ptr<engine::source> make_jsonl_source(const engine::io_spec& spec,
                                                   const std::filesystem::path& base_dir);

@@ -38,18 +38,21 @@ const std::vector<engine::field_schema>& lines_source_schema() {
     return fields;
 }
 
+std::optional<std::regex> lines_key(const engine::io_spec& spec) {
+    const engine::option* o = spec.opts.find("key");
+    if (o == nullptr) return std::nullopt;
+    try {
+        return std::regex(o->value, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& e) {
+        throw_option_error(spec, "key",
+                           "lines: `key` is not a regular expression (" + std::string(e.what()) +
+                               "); e.g. '^(\\w+)' for the first word");
+    }
+}
+
 std::unique_ptr<engine::source> make_lines_source(const engine::io_spec& spec,
                                                   const std::filesystem::path& base_dir) {
-    std::optional<std::regex> key;
-    if (const engine::option* o = spec.opts.find("key")) {
-        try {
-            key.emplace(o->value, std::regex::ECMAScript | std::regex::optimize);
-        } catch (const std::regex_error& e) {
-            throw_option_error(spec, "key",
-                               "lines: `key` is not a regular expression (" +
-                                   std::string(e.what()) + "); e.g. '^(\\w+)' for the first word");
-        }
-    }
+    std::optional<std::regex> key = lines_key(spec);
     return std::make_unique<lines_source>(open_input(spec, "path", base_dir), spec.max_item_bytes,
                                           std::move(key));
 }

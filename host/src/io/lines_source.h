@@ -41,6 +41,9 @@ private:
 /// Options of the `lines` source: path ("-" = standard input), key (a regular expression).
 const std::vector<engine::field_schema>& lines_source_schema();
 
+/// The `key` option compiled (none when unset); a bad pattern is a startup_error at the option.
+std::optional<std::regex> lines_key(const engine::io_spec& spec);
+
 /// Opens the file; a missing or unreadable one is a startup_error naming it.
 std::unique_ptr<engine::source> make_lines_source(const engine::io_spec& spec,
                                                   const std::filesystem::path& base_dir);

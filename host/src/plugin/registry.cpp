@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -47,6 +48,14 @@ std::vector<fs::path> libraries_in(const fs::path& folder, diagnostics& diags) {
                             "': remove one of them from the plugin path");
 }
 
+/// Whether `name` can be part of a file name in a plugin folder without leaving it.
+bool is_plain_file_name(std::string_view name) {
+    if (name.empty() || name.front() == '.') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+    });
+}
+
 engine::field_schema to_schema(const wprun_config_field& field) {
     engine::field_schema out;
     out.name = field.name;
@@ -74,6 +83,39 @@ void registry::scan(const std::vector<fs::path>& search_path, diagnostics& diags
             scan_folder(entry, diags);
         else
             load_file(entry);
+    }
+}
+
+void registry::set_search_path(std::vector<fs::path> search_path) {
+    search_path_ = std::move(search_path);
+    for (const fs::path& entry : search_path_) {
+        std::error_code ec;
+        if (!fs::is_directory(entry, ec)) load_file(entry);
+    }
+}
+
+const processor_entry* registry::require(std::string_view processor, diagnostics& diags) {
+    if (is_plain_file_name(processor) && named_.insert(std::string(processor)).second)
+        load_named(processor, diags);
+    if (const processor_entry* found = find(processor)) return found;
+    if (!scanned_) {
+        scanned_ = true;
+        scan(search_path_, diags);
+    }
+    return find(processor);
+}
+
+/// Every folder's libraries named after `processor`, so that two of them in different folders
+/// are still reported as a duplicate.
+void registry::load_named(std::string_view processor, diagnostics& diags) {
+    const std::string name(processor);
+    const std::string files[] = {"libwprun_" + name + ".so", name + ".so"};
+    for (const fs::path& entry : search_path_) {
+        std::error_code ec;
+        if (!fs::is_directory(entry, ec)) continue;
+        for (const std::string& file : files)
+            if (fs::path candidate = entry / file; fs::is_regular_file(candidate, ec))
+                try_load(candidate, diags);
     }
 }
 

@@ -200,6 +200,29 @@ TEST_F(Cli, FatalStopsTheRunWithExit1AndABalancedLedger) {
     EXPECT_EQ(r.err.find("does not balance"), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, ARunLoadsOnlyThePluginItsProcessorIsNamedAfter) {
+    auto f = write("one.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: spin\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("run --no-progress --log-level debug " + f.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("loaded plugin 'spin'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("loaded plugin 'http'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("loaded plugin 'text'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, AProcessorNotNamedAfterItsPluginIsFoundByLoadingEveryPlugin) {
+    auto f = write("text.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: upper\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("run --no-progress --log-level debug " + f.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("loaded plugin 'text'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("loaded plugin 'http'"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, UnknownPluginNameForSchemaIsExit2) {
     auto r = wprun("plugins hsh");
     EXPECT_EQ(r.code, 2);

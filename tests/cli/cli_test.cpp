@@ -212,7 +212,7 @@ TEST_F(Cli, ARunLoadsOnlyThePluginItsProcessorIsNamedAfter) {
     EXPECT_EQ(r.err.find("loaded plugin 'text'"), std::string::npos) << r.err;
 }
 
-TEST_F(Cli, AProcessorNotNamedAfterItsPluginIsFoundByLoadingEveryPlugin) {
+TEST_F(Cli, AProcessorNotNamedAfterItsPluginIsFoundThroughItsProcessorsHint) {
     auto f = write("text.yaml",
                    "source: {type: range, count: 3}\n"
                    "stages:\n  - name: s\n    processor: upper\n"
@@ -220,6 +220,17 @@ TEST_F(Cli, AProcessorNotNamedAfterItsPluginIsFoundByLoadingEveryPlugin) {
     auto r = wprun("run --no-progress --log-level debug " + f.string());
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.err.find("loaded plugin 'text'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("loaded plugin 'http'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, AnUnknownProcessorLoadsEveryPluginToSuggestOne) {
+    auto f = write("typo.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: lowr\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("validate --log-level debug " + f.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("did you mean 'lower'"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("loaded plugin 'http'"), std::string::npos) << r.err;
 }
 

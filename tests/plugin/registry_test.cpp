@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ protected:
         for (const std::string& f : fixtures)
             fs::create_symlink(fixture(f), dir / fixture(f).filename());
         return dir;
+    }
+
+    static void write_hint(const fs::path& file, const std::string& text) {
+        std::ofstream(file) << text;
     }
 
     scratch_dir tmp_;
@@ -206,6 +211,44 @@ TEST_F(PluginRegistry, RequireNeverBuildsAFileNameThatLeavesTheFolder) {
     reg_.set_search_path({dir});
     EXPECT_EQ(reg_.require("../escape", diags_), nullptr);
     EXPECT_TRUE(reg_.processors().empty());
+}
+
+TEST_F(PluginRegistry, RequireLoadsTheLibraryItsProcessorsHintNames) {
+    fs::path dir = folder_of("plugins", {"good", "handmade"});
+    write_hint(dir / (fixture("good").filename().string() + ".processors"),
+               "# fixture_good\nfixture_upper\n  fixture_count  \n\n");
+    reg_.set_search_path({dir});
+    EXPECT_NE(reg_.require("fixture_count", diags_), nullptr);
+    EXPECT_EQ(reg_.find("fixture_handmade"), nullptr);  // no hint names it: still unloaded
+    EXPECT_TRUE(diags_.items().empty());
+}
+
+TEST_F(PluginRegistry, AWrongHintOnlyCostsLoadingEveryLibrary) {
+    fs::path dir = folder_of("plugins", {"good", "handmade"});
+    write_hint(dir / (fixture("good").filename().string() + ".processors"), "fixture_handmade\n");
+    reg_.set_search_path({dir});
+    const processor_entry* handmade = reg_.require("fixture_handmade", diags_);
+    ASSERT_NE(handmade, nullptr);
+    EXPECT_EQ(handmade->plugin_name, "fixture_handmade");
+}
+
+TEST_F(PluginRegistry, AHintWhoseLibraryIsMissingIsIgnored) {
+    fs::path dir = folder_of("plugins", {"good"});
+    write_hint(dir / "libwprun_gone.so.processors", "fixture_upper\n");
+    reg_.set_search_path({dir});
+    EXPECT_NE(reg_.require("fixture_upper", diags_), nullptr);
+    EXPECT_TRUE(diags_.items().empty());
+    EXPECT_TRUE(reg_.load_failures().empty());
+}
+
+TEST_F(PluginRegistry, AHintedLibraryAndANamedOneAreADuplicate) {
+    fs::path a = folder_of("a", {}), b = folder_of("b", {"dup_b"});
+    fs::create_symlink(fixture("dup_a"), a / "libwprun_fixture_echo.so");
+    write_hint(b / (fixture("dup_b").filename().string() + ".processors"), "fixture_echo\n");
+    reg_.set_search_path({a, b});
+    std::string message = plugin_error([&] { reg_.require("fixture_echo", diags_); });
+    EXPECT_HAS(message, "processor 'fixture_echo'");
+    EXPECT_HAS(message, fixture("dup_b").filename().string());
 }
 
 TEST_F(PluginRegistry, SetSearchPathLoadsItsFileEntriesAtOnce) {

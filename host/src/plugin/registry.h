@@ -60,11 +60,14 @@ public:
 
     /// The processor called `processor`, loading the libraries it takes from the search path set
     /// with `set_search_path`. First (once per name) the libraries named after it,
-    /// `libwprun_<processor>.so` and `<processor>.so`, in every folder of the search path; when
-    /// no loaded library provides it then, every library on the search path (as `scan`, once).
-    /// nullptr when still not found. As with `scan`, a library that fails to load is a warning in
-    /// `diags` and a processor name provided twice throws. Names that are not plain file names
-    /// (a '/', a leading '.') skip the first step.
+    /// `libwprun_<processor>.so` and `<processor>.so`, in every folder of the search path (names
+    /// that are not plain file names, with a '/' or a leading '.', skip this), and the libraries
+    /// whose processors hint lists it: a file `<library>.so.processors` beside the library, one
+    /// processor name a line. When no loaded library provides it then, every library on the
+    /// search path (as `scan`, once). nullptr when still not found. As with `scan`, a library
+    /// that fails to load is a warning in `diags` and a processor name provided twice throws. A
+    /// hint is only a hint: the library it names is loaded and checked like any other, so a
+    /// wrong one costs the full load, never a wrong processor.
     const processor_entry* require(std::string_view processor, diagnostics& diags);
 
     /// The processor called `processor` among those loaded, or nullptr.
@@ -77,6 +80,8 @@ public:
 private:
     void scan_folder(const std::filesystem::path& folder, diagnostics& diags);
     void load_named(std::string_view processor, diagnostics& diags);
+    void load_hinted(std::string_view processor, diagnostics& diags);
+    void read_hints();
     void try_load(const std::filesystem::path& file, diagnostics& diags);
     void add(library lib, std::filesystem::path canonical);
     void check_no_duplicates(const library& lib) const;
@@ -91,8 +96,10 @@ private:
     std::set<std::filesystem::path> failed_;  // canonical paths, so a failure is told once
     std::vector<diagnostic> failures_;
     std::vector<std::filesystem::path> search_path_;  // for `require`
-    std::set<std::string, std::less<>> named_;        // names `require` looked for by file
-    bool scanned_ = false;                            // `require` scanned the search path
+    std::set<std::string, std::less<>> looked_for_;   // names `require` was asked for
+    std::map<std::string, std::vector<std::filesystem::path>, std::less<>> hints_;  // by processor
+    bool hints_read_ = false;
+    bool scanned_ = false;  // `require` scanned the search path
 };
 
 /// The config schema of `def` (a processor the registry checked) as the engine's type.

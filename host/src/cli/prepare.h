@@ -5,8 +5,9 @@
 // processor on the plugin path, loading only what it takes (plugin/), and check its config against
 // the processor's schema, then resolve `workers: auto`. All problems found are collected and thrown
 // together as one startup_error, so `wprun validate` reports them all at once. A pipeline without
-// errors gets the lint warnings (cli/lint.h) in `warnings`. Not thread-safe (start-up is
-// single-threaded).
+// errors gets the lint warnings (cli/lint.h) in `warnings`.
+//
+// Not thread-safe (start-up is single-threaded).
 #pragma once
 
 #include <memory>

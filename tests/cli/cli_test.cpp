@@ -224,6 +224,60 @@ TEST_F(Cli, FatalStopsTheRunWithExit1AndABalancedLedger) {
     EXPECT_EQ(r.err.find("does not balance"), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, ARunLoadsOnlyThePluginItsProcessorIsNamedAfter) {
+    auto f = write("one.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: spin\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("run --no-progress --log-level debug " + f.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("loaded plugin 'spin'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("loaded plugin 'http'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("loaded plugin 'text'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, AProcessorNotNamedAfterItsPluginIsFoundThroughItsProcessorsHint) {
+    auto f = write("text.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: upper\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("run --no-progress --log-level debug " + f.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("loaded plugin 'text'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("loaded plugin 'http'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, AnUnknownProcessorLoadsEveryPluginToSuggestOne) {
+    auto f = write("typo.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: lowr\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("validate --log-level debug " + f.string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("did you mean 'lower'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("loaded plugin 'http'"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, ABrokenLibraryNamedAfterTheProcessorIsAWarningAndTheRunGoesOn) {
+    fs::path folder = dir_ / "plugins";
+    fs::create_directories(folder);
+    fs::permissions(folder, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    write("plugins/libwprun_spin.so", "not a library");
+    fs::permissions(folder / "libwprun_spin.so", fs::perms::owner_read | fs::perms::owner_write |
+                                                     fs::perms::group_read |
+                                                     fs::perms::others_read);
+    auto f = write("spin.yaml",
+                   "source: {type: range, count: 3}\n"
+                   "stages:\n  - name: s\n    processor: spin\n"
+                   "sink: {type: \"null\"}\n");
+    auto r = wprun("run --no-progress --plugin-path " + folder.string() + " " + f.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("skipped a plugin"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("libwprun_spin.so"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("written 3"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, UnknownPluginNameForSchemaIsExit2) {
     auto r = wprun("plugins hsh");
     EXPECT_EQ(r.code, 2);

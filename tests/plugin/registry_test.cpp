@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ protected:
         for (const std::string& f : fixtures)
             fs::create_symlink(fixture(f), dir / fixture(f).filename());
         return dir;
+    }
+
+    static void write_hint(const fs::path& file, const std::string& text) {
+        std::ofstream(file) << text;
     }
 
     scratch_dir tmp_;
@@ -137,6 +142,121 @@ TEST_F(PluginRegistry, ScanKeepsWorkingAfterAnUnloadableLibrary) {
     reg_.scan({folder_of("plugins", {"unresolved", "abi_major_new", "handmade"})}, diags_);
     EXPECT_NE(reg_.find("fixture_handmade"), nullptr);
     EXPECT_EQ(reg_.load_failures().size(), 2u);
+}
+
+TEST_F(PluginRegistry, RequireLoadsOnlyTheLibraryNamedAfterTheProcessor) {
+    fs::path dir = folder_of("plugins", {"handmade"});
+    fs::create_symlink(fixture("good"), dir / "libwprun_fixture_upper.so");
+    reg_.set_search_path({dir});
+    const processor_entry* upper = reg_.require("fixture_upper", diags_);
+    ASSERT_NE(upper, nullptr);
+    EXPECT_EQ(upper->plugin_name, "fixture_good");
+    EXPECT_EQ(reg_.find("fixture_handmade"), nullptr);  // the other library stays unloaded
+    EXPECT_TRUE(diags_.items().empty());
+}
+
+TEST_F(PluginRegistry, RequireAlsoTriesTheBareProcessorName) {
+    fs::path dir = folder_of("plugins", {"handmade"});
+    fs::create_symlink(fixture("good"), dir / "fixture_count.so");
+    reg_.set_search_path({dir});
+    EXPECT_NE(reg_.require("fixture_count", diags_), nullptr);
+    EXPECT_EQ(reg_.find("fixture_handmade"), nullptr);
+}
+
+TEST_F(PluginRegistry, RequireFallsBackToEveryLibraryWhenNoFileIsNamedAfterIt) {
+    reg_.set_search_path({folder_of("plugins", {"good", "handmade"})});
+    EXPECT_NE(reg_.require("fixture_upper", diags_), nullptr);
+    EXPECT_NE(reg_.find("fixture_handmade"), nullptr);
+}
+
+TEST_F(PluginRegistry, RequireOfAnUnknownProcessorLoadsEverythingAndTellsWhatFailed) {
+    reg_.set_search_path({folder_of("plugins", {"good", "init_fails"})});
+    EXPECT_EQ(reg_.require("fixture_nope", diags_), nullptr);
+    EXPECT_EQ(names(reg_), (std::vector<std::string>{"fixture_count", "fixture_upper"}));
+    ASSERT_EQ(reg_.load_failures().size(), 1u);
+    EXPECT_EQ(diags_.items().size(), 1u);
+    EXPECT_FALSE(diags_.has_errors());
+}
+
+TEST_F(PluginRegistry, RequireReportsNamedLibrariesInTwoFoldersAsADuplicate) {
+    fs::path a = folder_of("a", {}), b = folder_of("b", {});
+    fs::create_symlink(fixture("dup_a"), a / "libwprun_fixture_echo.so");
+    fs::create_symlink(fixture("dup_b"), b / "fixture_echo.so");
+    reg_.set_search_path({a, b});
+    std::string message = plugin_error([&] { reg_.require("fixture_echo", diags_); });
+    EXPECT_HAS(message, "processor 'fixture_echo'");
+    EXPECT_HAS(message, (a / "libwprun_fixture_echo.so").string());
+    EXPECT_HAS(message, (b / "fixture_echo.so").string());
+}
+
+TEST_F(PluginRegistry, RequireReportsADuplicateOnceItScansEverything) {
+    fs::path dir = folder_of("plugins", {"dup_a", "dup_b"});
+    reg_.set_search_path({dir});
+    std::string message = plugin_error([&] { reg_.require("fixture_echo", diags_); });
+    EXPECT_HAS(message, "processor 'fixture_echo'");
+}
+
+TEST_F(PluginRegistry, RequireGoesPastABrokenNamedLibraryWithAWarning) {
+    fs::path named = folder_of("named", {});
+    fs::create_symlink(fixture("init_fails"), named / "libwprun_fixture_upper.so");
+    reg_.set_search_path({named, folder_of("plugins", {"good"})});
+    EXPECT_NE(reg_.require("fixture_upper", diags_), nullptr);
+    ASSERT_EQ(reg_.load_failures().size(), 1u);
+    EXPECT_HAS(reg_.load_failures()[0].message, "libwprun_fixture_upper.so");
+}
+
+TEST_F(PluginRegistry, RequireNeverBuildsAFileNameThatLeavesTheFolder) {
+    fs::path dir = folder_of("plugins", {});
+    tmp_.link("escape.so", fixture("good"));  // beside the folder: "plugins/../escape.so"
+    reg_.set_search_path({dir});
+    EXPECT_EQ(reg_.require("../escape", diags_), nullptr);
+    EXPECT_TRUE(reg_.processors().empty());
+}
+
+TEST_F(PluginRegistry, RequireLoadsTheLibraryItsProcessorsHintNames) {
+    fs::path dir = folder_of("plugins", {"good", "handmade"});
+    write_hint(dir / (fixture("good").filename().string() + ".processors"),
+               "# fixture_good\nfixture_upper\n  fixture_count  \n\n");
+    reg_.set_search_path({dir});
+    EXPECT_NE(reg_.require("fixture_count", diags_), nullptr);
+    EXPECT_EQ(reg_.find("fixture_handmade"), nullptr);  // no hint names it: still unloaded
+    EXPECT_TRUE(diags_.items().empty());
+}
+
+TEST_F(PluginRegistry, AWrongHintOnlyCostsLoadingEveryLibrary) {
+    fs::path dir = folder_of("plugins", {"good", "handmade"});
+    write_hint(dir / (fixture("good").filename().string() + ".processors"), "fixture_handmade\n");
+    reg_.set_search_path({dir});
+    const processor_entry* handmade = reg_.require("fixture_handmade", diags_);
+    ASSERT_NE(handmade, nullptr);
+    EXPECT_EQ(handmade->plugin_name, "fixture_handmade");
+}
+
+TEST_F(PluginRegistry, AHintWhoseLibraryIsMissingIsIgnored) {
+    fs::path dir = folder_of("plugins", {"good"});
+    write_hint(dir / "libwprun_gone.so.processors", "fixture_upper\n");
+    reg_.set_search_path({dir});
+    EXPECT_NE(reg_.require("fixture_upper", diags_), nullptr);
+    EXPECT_TRUE(diags_.items().empty());
+    EXPECT_TRUE(reg_.load_failures().empty());
+}
+
+TEST_F(PluginRegistry, AHintedLibraryAndANamedOneAreADuplicate) {
+    fs::path a = folder_of("a", {}), b = folder_of("b", {"dup_b"});
+    fs::create_symlink(fixture("dup_a"), a / "libwprun_fixture_echo.so");
+    write_hint(b / (fixture("dup_b").filename().string() + ".processors"), "fixture_echo\n");
+    reg_.set_search_path({a, b});
+    std::string message = plugin_error([&] { reg_.require("fixture_echo", diags_); });
+    EXPECT_HAS(message, "processor 'fixture_echo'");
+    EXPECT_HAS(message, fixture("dup_b").filename().string());
+}
+
+TEST_F(PluginRegistry, SetSearchPathLoadsItsFileEntriesAtOnce) {
+    reg_.set_search_path({folder_of("plugins", {"handmade"}), fixture("good")});
+    EXPECT_NE(reg_.find("fixture_upper"), nullptr);
+    EXPECT_EQ(reg_.find("fixture_handmade"), nullptr);
+    std::string message = plugin_error([&] { reg_.set_search_path({fixture("init_fails")}); });
+    EXPECT_HAS(message, "failed to initialise");
 }
 
 TEST_F(PluginRegistry, SchemaOfConvertsEveryField) {

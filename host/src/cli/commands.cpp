@@ -89,8 +89,7 @@ void print_diagnostics(const diagnostics& problems) {
 
 int validate_command(const std::vector<std::string>& files, const common_options& opts, bool json) {
     plugin::registry registry(engine::host_api());
-    diagnostics warnings;
-    load_plugins(registry, opts.plugin_paths, warnings);
+    use_plugin_path(registry, opts.plugin_paths);
     int worst = 0;
     std::vector<validated_file> checked;
     for (const std::string& file : files) {
@@ -119,8 +118,7 @@ int graph_command(const std::string& file, const std::string& format, const comm
         throw startup_error(exit_code::usage, location{},
                             unknown_name_message("graph format", format, {"dot", "mermaid"}));
     plugin::registry registry(engine::host_api());
-    diagnostics warnings;
-    load_plugins(registry, opts.plugin_paths, warnings);
+    use_plugin_path(registry, opts.plugin_paths);
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     engine::pipeline check(p.stages);  // the same checks as `validate`; nothing runs
     print_diagnostics(p.warnings);

@@ -1,17 +1,16 @@
 #include "cli/metrics_server.h"
 
-#include <httplib.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <vector>
 
 #include "detail/error.h"
 
 namespace wprun::cli {
 namespace {
-
-constexpr const char* exposition_type = "text/plain; version=0.0.4; charset=utf-8";
-constexpr size_t server_threads = 2;  // scrapes are rare and quick
 
 bool every_stage_started(const engine::run_report& r) {
     return std::all_of(r.stages.begin(), r.stages.end(),
@@ -59,55 +58,62 @@ std::optional<listen_address> parse_listen_address(std::string_view text) {
     return listen_address{host.empty() ? "0.0.0.0" : std::string(host), number};
 }
 
-struct metrics_server::http {
-    httplib::Server server;
-    std::atomic<bool> done{false};  // listen_after_bind returned
+namespace {
+
+/// The server's module: beside the binary (`<exe dir>/<WPRUN_METRICS_HTTP_RELDIR>`, as the
+/// plugins), else in the install folder. Opened once, on first use, and never closed (its
+/// library keeps process-wide state).
+metrics_http::listen_fn open_module() {
+    static metrics_http::listen_fn listen = [] {
+        std::error_code ec;
+        std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+        std::vector<std::filesystem::path> candidates;
+        if (!ec) candidates.push_back(exe.parent_path() / WPRUN_METRICS_HTTP_RELDIR);
+        candidates.emplace_back(WPRUN_METRICS_HTTP_INSTALL_FULLDIR);
+        std::string why;
+        for (const auto& dir : candidates) {
+            std::string file = (dir / metrics_http::module_file).lexically_normal().string();
+            if (void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL))
+                if (void* fn = ::dlsym(handle, metrics_http::listen_symbol))
+                    return reinterpret_cast<metrics_http::listen_fn>(fn);
+            const char* error = ::dlerror();
+            why += "\n  note: " + (error != nullptr ? std::string(error) : file);
+        }
+        throw startup_error(exit_code::usage, location{},
+                            std::string("--metrics-listen needs ") + metrics_http::module_file +
+                                ", which could not be opened: reinstall wprun" + why);
+    }();
+    return listen;
+}
+
+/// The board, as the server's module sees it.
+class board_routes final : public metrics_http::routes {
+public:
+    explicit board_routes(const metrics_board& board) : board_(board) {}
+    std::string metrics() const override { return prometheus_text(*board_.latest()); }
+    bool ready() const override { return board_.ready(); }
+
+private:
+    const metrics_board& board_;
 };
 
+}  // namespace
+
 metrics_server::metrics_server(const metrics_board& board, const listen_address& where)
-    : http_(std::make_unique<http>()), host_(where.host) {
-    httplib::Server& s = http_->server;
-    s.new_task_queue = [] { return new httplib::ThreadPool(server_threads); };
-    s.set_keep_alive_timeout(1);
-    // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a second wprun on
-    // the same port would bind too and the two would share (and split) the scrapes silently.
-    s.set_socket_options([](socket_t sock) {
-        int yes = 1;
-        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    s.Get("/metrics", [&board](const httplib::Request&, httplib::Response& res) {
-        res.set_content(prometheus_text(*board.latest()), exposition_type);
-    });
-    s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-        res.set_content("ok\n", "text/plain");
-    });
-    s.Get("/ready", [&board](const httplib::Request&, httplib::Response& res) {
-        bool ready = board.ready();
-        res.status = ready ? 200 : 503;
-        res.set_content(ready ? "ready\n" : "starting\n", "text/plain");
-    });
-    port_ = where.port == 0 ? s.bind_to_any_port(where.host) : where.port;
-    if (port_ < 0 || (where.port != 0 && !s.bind_to_port(where.host, where.port)))
-        throw startup_error(exit_code::usage, location{},
-                            "--metrics-listen " + where.host + ":" + std::to_string(where.port) +
-                                ": cannot listen there (address in use or not on this machine)");
-    thread_ = std::thread([h = http_.get()] {
-        h->server.listen_after_bind();
-        h->done.store(true, std::memory_order_release);
-    });
+    : routes_(std::make_unique<board_routes>(board)), host_(where.host) {
+    std::string error;
+    listener_.reset(open_module()(where.host, where.port, *routes_, error));
+    if (listener_ == nullptr)
+        throw startup_error(
+            exit_code::usage, location{},
+            "--metrics-listen " + where.host + ":" + std::to_string(where.port) + ": " + error);
 }
 
-metrics_server::~metrics_server() {
-    // stop() only acts once the listener runs: wait for it to start (or to have given up).
-    while (!http_->server.is_running() && !http_->done.load(std::memory_order_acquire))
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    http_->server.stop();
-    thread_.join();
-}
+metrics_server::~metrics_server() = default;
 
 std::string metrics_server::url() const {
     bool v6 = host_.find(':') != std::string::npos;
-    return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+    return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port());
 }
 
 void linger(std::chrono::milliseconds how_long, const std::atomic<int>* interrupts, int seen) {

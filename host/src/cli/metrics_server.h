@@ -1,5 +1,6 @@
 // metrics_server: `--metrics-listen HOST:PORT` — an HTTP endpoint (cpp-httplib, on its own
-// threads) that serves the run's live snapshot:
+// threads, in the module libwprun_metrics_http.so that only this class opens: see
+// metrics_http.h) that serves the run's live snapshot:
 //   GET /metrics  Prometheus text exposition (cli/prometheus.h)
 //   GET /healthz  200 "ok" while the process serves
 //   GET /ready    200 once every stage has started, 503 before
@@ -20,6 +21,7 @@
 #include <string_view>
 #include <thread>
 
+#include "cli/metrics_http.h"
 #include "cli/prometheus.h"
 
 namespace wprun::cli {
@@ -56,23 +58,21 @@ std::optional<listen_address> parse_listen_address(std::string_view text);
 class metrics_server {
 public:
     /// Binds `where` and starts serving `board`; throws startup_error (usage) when the address
-    /// cannot be bound.
+    /// cannot be bound or the server's module cannot be opened.
     metrics_server(const metrics_board& board, const listen_address& where);
     ~metrics_server();
     metrics_server(const metrics_server&) = delete;
     metrics_server& operator=(const metrics_server&) = delete;
 
     /// The bound port (the one picked when 0 was asked for).
-    int port() const noexcept { return port_; }
+    int port() const noexcept { return listener_->port(); }
     /// "http://HOST:PORT".
     std::string url() const;
 
 private:
-    struct http;
-    std::unique_ptr<http> http_;
+    std::unique_ptr<metrics_http::routes> routes_;  // outlives the listener
+    std::unique_ptr<metrics_http::listener> listener_;
     std::string host_;
-    int port_ = 0;
-    std::thread thread_;
 };
 
 /// Keeps the process (and so the endpoint) alive for `how_long` after the run, so a scraper

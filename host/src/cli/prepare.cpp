@@ -69,7 +69,7 @@ const plugin::processor_entry* find_processor(const std::string& owner,
         if (file.is_relative()) file = std::filesystem::path(spec.base_dir) / file;
         registry.load_file(file);
     }
-    const plugin::processor_entry* entry = registry.find(name);
+    const plugin::processor_entry* entry = registry.require(name, diags);
     if (entry == nullptr) diags.error(where, unknown_processor_message(owner, name, registry));
     return entry;
 }
@@ -209,6 +209,10 @@ void load_plugins(plugin::registry& registry,
                   const std::vector<std::string>& plugin_paths,
                   diagnostics& warnings) {
     registry.scan(plugin::plugin_search_path(plugin_paths), warnings);
+}
+
+void use_plugin_path(plugin::registry& registry, const std::vector<std::string>& plugin_paths) {
+    registry.set_search_path(plugin::plugin_search_path(plugin_paths));
 }
 
 unsigned resolve_workers(unsigned requested, const wprun_processor_def& def) {

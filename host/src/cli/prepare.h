@@ -2,10 +2,11 @@
 //
 // The one path shared by `wprun run`, `validate` and `test`: load and check the YAML (config/),
 // check the source, sink and error options against the built-in schemas (io/), find each stage's
-// processor among the loaded plugins (plugin/) and check its config against the processor's
-// schema, then resolve `workers: auto`. All problems found are collected and thrown together as
-// one startup_error, so `wprun validate` reports them all at once. A pipeline without errors
-// gets the lint warnings (cli/lint.h) in `warnings`.
+// processor on the plugin path, loading only what it takes (plugin/), and check its config against
+// the processor's schema, then resolve `workers: auto`. All problems found are collected and thrown
+// together as one startup_error, so `wprun validate` reports them all at once. A pipeline without
+// errors gets the lint warnings (cli/lint.h) in `warnings`.
+//
 // Not thread-safe (start-up is single-threaded).
 #pragma once
 
@@ -31,11 +32,16 @@ struct prepared_pipeline {
     std::vector<std::shared_ptr<engine::fan_out>> fan_outs;
 };
 
-/// Loads the plugins on the search path (`--plugin-path` entries first); scan problems become
-/// warnings in `warnings`.
+/// Loads every plugin on the search path (`--plugin-path` entries first); scan problems become
+/// warnings in `warnings`. For listing them all (`wprun plugins`).
 void load_plugins(plugin::registry& registry,
                   const std::vector<std::string>& plugin_paths,
                   diagnostics& warnings);
+
+/// Sets the search path (`--plugin-path` entries first) for lazy loading: `prepare_pipeline` then
+/// loads only the libraries the pipeline's processors take (see registry::require); library
+/// files named on the path are loaded now. For every command that runs or checks pipelines.
+void use_plugin_path(plugin::registry& registry, const std::vector<std::string>& plugin_paths);
 
 /// Loads and checks `file`; throws startup_error (exit code 2, or 3 for plugin problems).
 prepared_pipeline prepare_pipeline(const std::string& file,

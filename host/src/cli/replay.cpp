@@ -95,8 +95,7 @@ int retry_failed_command(const std::string& file,
                          const std::string& errors_file,
                          const common_options& opts) {
     plugin::registry registry(engine::host_api());
-    diagnostics warnings;
-    load_plugins(registry, opts.plugin_paths, warnings);
+    use_plugin_path(registry, opts.plugin_paths);
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     if (!opts.quiet) print_diagnostics(p.warnings);
     uint64_t from_source = 0;

@@ -158,8 +158,7 @@ int run_command(const std::string& file, const common_options& opts) {
     check_report_name(opts.report);
     std::optional<listen_address> where = metrics_address(opts.metrics_listen);
     plugin::registry registry(engine::host_api());
-    diagnostics warnings;
-    load_plugins(registry, opts.plugin_paths, warnings);
+    use_plugin_path(registry, opts.plugin_paths);
     prepared_pipeline p = prepare_pipeline(file, opts.overrides, registry);
     if (!opts.quiet) print_diagnostics(p.warnings);
     engine::shard part = shard_of(opts, p);

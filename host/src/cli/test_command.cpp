@@ -109,9 +109,7 @@ verdict guarded_test(const fs::path& file, plugin::registry& registry, const com
 
 int test_command(const std::vector<std::string>& paths, const common_options& opts) {
     plugin::registry registry(engine::host_api());
-    diagnostics warnings;
-    load_plugins(registry, opts.plugin_paths, warnings);
-    print_diagnostics(warnings);
+    use_plugin_path(registry, opts.plugin_paths);
     int passed = 0, failed = 0, skipped = 0;
     uint64_t stuck = 0;
     for (const fs::path& file : pipeline_files(paths)) {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -47,6 +49,53 @@ std::vector<fs::path> libraries_in(const fs::path& folder, diagnostics& diags) {
                             "': remove one of them from the plugin path");
 }
 
+constexpr std::string_view processors_ext = ".processors";
+constexpr std::string_view hint_suffix = ".so.processors";
+
+/// The names of the processors hints in `folder` (`<library>.so.processors`), sorted; none when
+/// it cannot be read. Plain string work: this runs on every start-up.
+std::vector<std::string> hint_files_in(const fs::path& folder) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string& p = it->path().native();
+        if (p.size() > hint_suffix.size() && p.ends_with(hint_suffix)) out.push_back(p);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+/// The first 64 KiB of a small text file (a hint lists a few names); empty when unreadable.
+std::string read_small_file(const std::string& file) {
+    constexpr size_t most = 64 * 1024;
+    std::string text;
+    if (std::FILE* f = std::fopen(file.c_str(), "re")) {
+        char buf[4096];
+        while (text.size() < most)
+            if (size_t n = std::fread(buf, 1, sizeof buf, f); n > 0)
+                text.append(buf, n);
+            else
+                break;
+        std::fclose(f);
+    }
+    return text;
+}
+
+std::string_view trimmed(std::string_view s) {
+    auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    while (!s.empty() && space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+/// Whether `name` can be part of a file name in a plugin folder without leaving it.
+bool is_plain_file_name(std::string_view name) {
+    if (name.empty() || name.front() == '.') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
+    });
+}
+
 engine::field_schema to_schema(const wprun_config_field& field) {
     engine::field_schema out;
     out.name = field.name;
@@ -74,6 +123,73 @@ void registry::scan(const std::vector<fs::path>& search_path, diagnostics& diags
             scan_folder(entry, diags);
         else
             load_file(entry);
+    }
+}
+
+void registry::set_search_path(std::vector<fs::path> search_path) {
+    search_path_ = std::move(search_path);
+    for (const fs::path& entry : search_path_) {
+        std::error_code ec;
+        if (!fs::is_directory(entry, ec)) load_file(entry);
+    }
+}
+
+const processor_entry* registry::require(std::string_view processor, diagnostics& diags) {
+    if (looked_for_.insert(std::string(processor)).second) {
+        if (is_plain_file_name(processor)) load_named(processor, diags);
+        load_hinted(processor, diags);
+    }
+    if (const processor_entry* found = find(processor)) return found;
+    if (!scanned_) {
+        scanned_ = true;
+        scan(search_path_, diags);
+    }
+    return find(processor);
+}
+
+/// Every folder's libraries named after `processor`, so that two of them in different folders
+/// are still reported as a duplicate.
+void registry::load_named(std::string_view processor, diagnostics& diags) {
+    const std::string name(processor);
+    const std::string files[] = {"libwprun_" + name + ".so", name + ".so"};
+    for (const fs::path& entry : search_path_) {
+        std::error_code ec;
+        if (!fs::is_directory(entry, ec)) continue;
+        for (const std::string& file : files)
+            if (fs::path candidate = entry / file; fs::is_regular_file(candidate, ec))
+                try_load(candidate, diags);
+    }
+}
+
+/// The libraries whose processors hint names `processor` (every hint, so that a duplicate is
+/// still reported).
+void registry::load_hinted(std::string_view processor, diagnostics& diags) {
+    if (!hints_read_) read_hints();
+    auto it = hints_.find(processor);
+    if (it == hints_.end()) return;
+    for (const fs::path& library : it->second) {
+        std::error_code ec;
+        if (fs::is_regular_file(library, ec)) try_load(library, diags);
+    }
+}
+
+/// Every `<library>.so.processors` file in the folders of the search path, in order.
+void registry::read_hints() {
+    hints_read_ = true;
+    for (const fs::path& entry : search_path_) {
+        std::error_code ec;
+        if (!fs::is_directory(entry, ec)) continue;
+        for (const std::string& hint : hint_files_in(entry)) {
+            fs::path library = hint.substr(0, hint.size() - processors_ext.size());  // *.so
+            std::string text = read_small_file(hint);
+            for (std::string_view rest = text; !rest.empty();) {
+                size_t end = std::min(rest.find('\n'), rest.size());
+                std::string_view name = trimmed(rest.substr(0, end));
+                rest.remove_prefix(std::min(end + 1, rest.size()));
+                if (!name.empty() && name.front() != '#')
+                    hints_[std::string(name)].push_back(library);
+            }
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 // search_path: where plugins are looked for, in order.
 //
 // Use `plugin_search_path` once at start-up with the `--plugin-path` values and hand the result to
-// `registry::scan`. The order is the user's explicit choice first, then the environment, then the
-// folders that come with the binary, so a user can always put a plugin in front of the default
-// ones. Reads the environment and the file system; call it from one thread (start-up).
+// `registry::set_search_path` (or `registry::scan`). The order is the user's explicit choice first,
+// then the environment, then the folders that come with the binary, so a user can always put a
+// plugin in front of the default ones. Reads the environment and the file system; call it from one
+// thread (start-up).
 #pragma once
 
 #include <filesystem>

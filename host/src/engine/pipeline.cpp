@@ -16,6 +16,8 @@ namespace {
 
 constexpr size_t source_batch = 256;
 constexpr size_t sink_batch = 256;
+// How long the sink lets a few items gather before it takes them (see pop_gathered).
+constexpr int64_t sink_linger_us = 1000;
 constexpr int64_t permit_wait_us = 20'000;
 constexpr int64_t checkpoint_wait_us = 100'000;  // item logs: checkpoint at least this often
 
@@ -287,7 +289,10 @@ void pipeline::write_sink(state& st, sink& out, error_sink& errors) {
             st.signals.fail(stop_reason::error, std::string("error output: ") + e.what());
         }
     };
-    while (size_t n = in.pop(batch.data(), sink_batch)) {
+    // Wake for a quarter batch at a time (not for each worker's push); ordered, no more than a
+    // quarter of the window, which is all the source may have in flight.
+    size_t mark = std::min(sink_batch, ordered ? st.options.window : sink_batch) / 4;
+    while (size_t n = in.pop_gathered(batch.data(), sink_batch, mark, sink_linger_us)) {
         for (size_t i = 0; i < n; ++i) {
             item& it = batch[i];
             if (it.kind == item_kind::failed) record_failure(it);

@@ -63,9 +63,11 @@ stage_queue::stage_queue(size_t max_items,
 void stage_queue::push(producer& p, item* items, size_t n) {
     while (n > 0) {
         auto k = static_cast<size_t>(space_.waitMany(static_cast<ssize_t>(n)));
-        int64_t bytes = payload_bytes(items, k);
-        wait_for_bytes(bytes);
-        bytes_.fetch_add(bytes, std::memory_order_relaxed);
+        if (max_bytes_ != INT64_MAX) {  // unbounded (the sink's queue): no bytes to count
+            int64_t bytes = payload_bytes(items, k);
+            wait_for_bytes(bytes);
+            bytes_.fetch_add(bytes, std::memory_order_relaxed);
+        }
         if (balancer_) {
             // Counted first: an own-lane consumer may take (and subtract) them at once.
             int64_t pending =
@@ -120,9 +122,10 @@ size_t stage_queue::pop(consumer& c, item* out, size_t max, int64_t timeout_us) 
 }
 
 void stage_queue::release(const item* out, size_t got) {
-    bytes_.fetch_sub(payload_bytes(out, got), std::memory_order_relaxed);
     pending_.fetch_sub(static_cast<int64_t>(got), std::memory_order_acq_rel);
     free_slots(got);
+    if (max_bytes_ == INT64_MAX) return;
+    bytes_.fetch_sub(payload_bytes(out, got), std::memory_order_relaxed);
     if (bytes_waiters_.load(std::memory_order_seq_cst) > 0) {
         std::lock_guard lock(bytes_mutex_);
         bytes_freed_.notify_all();

@@ -144,6 +144,7 @@ public:
         int64_t n = pending_.load(std::memory_order_relaxed);
         return n > 0 ? static_cast<size_t>(n) : 0;
     }
+    /// Payload bytes held; always 0 for a queue without a byte bound (they are not counted).
     size_t bytes_approx() const noexcept {
         int64_t n = bytes_.load(std::memory_order_relaxed);
         return n > 0 ? static_cast<size_t>(n) : 0;

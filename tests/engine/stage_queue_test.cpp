@@ -222,5 +222,23 @@ TEST(StageQueue, GatheringConsumerIsWokenByTheClose) {
     EXPECT_TRUE(q.finished());
 }
 
+TEST(StageQueue, DirectDeliveryHandsPushedItemsToTheTakerAndConsumersSeeOnlyTheClose) {
+    stage_queue q(4, 0);
+    std::vector<uint64_t> taken;
+    q.deliver_to([&](item* items, size_t n) {
+        for (size_t i = 0; i < n; ++i) taken.push_back(items[i].seq);
+    });
+    stage_queue::producer p(q);
+    auto items = make_items(10);  // more than the capacity: nothing is queued, nothing blocks
+    p.push(items.data(), items.size());
+    EXPECT_EQ(taken.size(), 10u);
+    EXPECT_EQ(q.size_approx(), 0u);
+    q.producer_done();
+    stage_queue::consumer c(q);
+    std::vector<item> out(4);
+    EXPECT_EQ(c.pop(out.data(), 4), 0u);
+    EXPECT_TRUE(q.finished());
+}
+
 }  // namespace
 }  // namespace wprun::engine

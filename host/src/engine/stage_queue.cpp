@@ -61,6 +61,7 @@ stage_queue::stage_queue(size_t max_items,
 }
 
 void stage_queue::push(producer& p, item* items, size_t n) {
+    if (deliver_) return deliver_(items, n);
     while (n > 0) {
         auto k = static_cast<size_t>(space_.waitMany(static_cast<ssize_t>(n)));
         if (max_bytes_ != INT64_MAX) {  // unbounded (the sink's queue): no bytes to count

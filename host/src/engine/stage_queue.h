@@ -37,6 +37,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -135,6 +136,11 @@ public:
         std::vector<int64_t> loads_;                     // steal: pending items by lane
     };
 
+    /// Direct delivery, for a queue whose one consumer is cheap (a sink that discards): each
+    /// push calls `take` on the pushing thread with the items (which it may move from) instead
+    /// of queueing them; `take` must be safe to call from several producers at once. Nothing is
+    /// queued, so consumers only see the close. Set before any push.
+    void deliver_to(std::function<void(item*, size_t)> take) { deliver_ = std::move(take); }
     /// One producer has finished; when the last one has, the queue closes.
     void producer_done();
     /// Closed and empty: no item will ever come out again.
@@ -207,12 +213,13 @@ private:
     bool done_taking(size_t got, size_t found) const noexcept;
     void close();
 
-    std::vector<std::unique_ptr<lane>> lanes_;  // by level or by worker; one in the common case
-    std::optional<balancer> balancer_;          // worker lanes only
-    bool own_lanes_ = false;                    // worker lanes, each popped by its worker only
-    std::atomic<unsigned> dealers_{0};          // worker lanes: producers so far (first turns)
-    std::vector<unsigned> weights_;             // weighted: by level; empty = strict
-    uint32_t aging_us_ = 0;                     // 0 = no aging
+    std::function<void(item*, size_t)> deliver_;  // direct delivery (deliver_to), else empty
+    std::vector<std::unique_ptr<lane>> lanes_;    // by level or by worker; one in the common case
+    std::optional<balancer> balancer_;            // worker lanes only
+    bool own_lanes_ = false;                      // worker lanes, each popped by its worker only
+    std::atomic<unsigned> dealers_{0};            // worker lanes: producers so far (first turns)
+    std::vector<unsigned> weights_;               // weighted: by level; empty = strict
+    uint32_t aging_us_ = 0;                       // 0 = no aging
     clock* clock_ = nullptr;
     moodycamel::LightweightSemaphore ready_;  // items available to pop (+ wake-ups once closed)
     moodycamel::LightweightSemaphore space_;  // free item slots

@@ -107,6 +107,28 @@ TEST_F(PipelineTest, ACheapSinkStillGetsFlushOutputsLastAndWithoutStagesTheSourc
     expect_balanced(r);
 }
 
+TEST_F(PipelineTest, ACheapOrderedSinkWrittenByTheWorkersKeepsSourceOrderThroughFanOutAndFailures) {
+    counting_source src(300);
+    cheap_sink out;
+    run_options o;
+    o.ordered = true;
+    o.window = 32;
+    pipeline p({make_stage<faulty>("f", 3, {{"every", "7"}}), make_stage<drop_odd>("odd", 2),
+                make_stage<fanout>("split", 4, {{"n", "3"}}),
+                make_stage<jitter>("slow", 4, {{"max_us", "100"}})});
+    auto r = p.run(src, out, errors, o);
+    std::vector<std::string> expected;
+    for (int i = 0; i < 300; ++i)
+        if (i % 7 != 0 && i % 2 == 0)
+            for (int k = 0; k < 3; ++k)
+                expected.push_back(std::to_string(i) + "." + std::to_string(k));
+    EXPECT_EQ(out.lines, expected);
+    EXPECT_EQ(r.totals.failed, 43u);
+    EXPECT_EQ(errors.failures.size(), 43u);
+    expect_balanced(r);
+    EXPECT_FALSE(out.writers.count(std::this_thread::get_id()));
+}
+
 TEST_F(PipelineTest, ShardsCoverEveryItemExactlyOnce) {
     std::vector<std::string> all;
     for (uint64_t k = 0; k < 3; ++k) {

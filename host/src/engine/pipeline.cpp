@@ -77,9 +77,9 @@ struct pipeline::state {
 
 /// What reaches the sink without item logs: outputs are written (in source order through the
 /// reorder window when ordered), failures go to the error sink, flush outputs wait for the end.
-/// Everything under one lock: with a cheap unordered sink (`sink::cheap`) the last stage's
-/// workers hand their batches in themselves (stage_queue::deliver_to), with no sink thread
-/// hop; otherwise only the sink thread does.
+/// Everything under one lock: with a cheap sink (`sink::cheap`) and no item logs the last
+/// stage's workers hand their batches in themselves (stage_queue::deliver_to), with no sink
+/// thread hop; otherwise only the sink thread does.
 class pipeline::sink_feed {
 public:
     sink_feed(state& st, sink& out, error_sink& errors)
@@ -196,7 +196,7 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     st.queues.push_back(std::make_unique<stage_queue>(options.sink_queue, 0));
     bool logged = !options.logs.empty();  // item logs need every marker at the sink
     sink_feed feed(st, out, errors);
-    if (!logged && !options.ordered && out.cheap())  // before any thread may push
+    if (!logged && out.cheap())  // before any thread may push
         st.queues.back()->deliver_to([&feed](item* items, size_t n) { feed.take(items, n); });
     for (size_t i = 0; i < stages_.size(); ++i)
         stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered || logged,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -55,6 +56,77 @@ TEST_F(PipelineTest, EveryItemIsProcessedExactlyOnce) {
     EXPECT_EQ(r.totals.written, 10000u);
     expect_balanced(r);
     EXPECT_TRUE(sink.closed);
+}
+
+/// A sink that says it is cheap (as `null` does): the engine may write it from the workers. It
+/// records which threads wrote and fails the test if two writes ever overlap.
+class cheap_sink : public vector_sink {
+public:
+    bool cheap() const noexcept override { return true; }
+    void write(const item& it) override {
+        EXPECT_FALSE(busy.exchange(true)) << "two writes at once";
+        vector_sink::write(it);
+        writers.insert(std::this_thread::get_id());
+        busy = false;
+    }
+    std::atomic<bool> busy{false};
+    std::set<std::thread::id> writers;
+};
+
+TEST_F(PipelineTest, ACheapUnorderedSinkIsWrittenByTheWorkersOneAtATime) {
+    counting_source src(20000);
+    cheap_sink out;
+    pipeline p({make_stage<echo>("a", 2), make_stage<faulty>("check", 3, {{"every", "100"}})});
+    auto r = p.run(src, out, errors, {});
+    std::vector<std::string> expected;
+    for (uint64_t i = 0; i < 20000; ++i)
+        if (i % 100 != 0) expected.push_back(std::to_string(i));
+    EXPECT_EQ(sorted(out.lines), sorted(expected));
+    EXPECT_EQ(errors.failures.size(), 200u);  // failures still reach the error sink
+    EXPECT_EQ(r.totals.written, 19800u);
+    expect_balanced(r);
+    EXPECT_TRUE(out.closed);
+    EXPECT_FALSE(out.writers.count(std::this_thread::get_id()));  // not the calling thread
+}
+
+TEST_F(PipelineTest, ACheapSinkStillGetsFlushOutputsLastAndWithoutStagesTheSourcesItems) {
+    {
+        counting_source src(1000);
+        cheap_sink out;
+        pipeline p({make_stage<echo>("a", 2), make_stage<summer>("sum", 3)});
+        auto r = p.run(src, out, errors, {});
+        EXPECT_EQ(out.lines, (std::vector<std::string>{"sum=499500"}));
+        expect_balanced(r);
+    }
+    counting_source src(500);
+    cheap_sink out;
+    pipeline none({});
+    auto r = none.run(src, out, errors, {});
+    EXPECT_EQ(sorted(out.lines), sorted(numbers(500)));
+    EXPECT_EQ(r.totals.written, 500u);
+    expect_balanced(r);
+}
+
+TEST_F(PipelineTest, ACheapOrderedSinkWrittenByTheWorkersKeepsSourceOrderThroughFanOutAndFailures) {
+    counting_source src(300);
+    cheap_sink out;
+    run_options o;
+    o.ordered = true;
+    o.window = 32;
+    pipeline p({make_stage<faulty>("f", 3, {{"every", "7"}}), make_stage<drop_odd>("odd", 2),
+                make_stage<fanout>("split", 4, {{"n", "3"}}),
+                make_stage<jitter>("slow", 4, {{"max_us", "100"}})});
+    auto r = p.run(src, out, errors, o);
+    std::vector<std::string> expected;
+    for (int i = 0; i < 300; ++i)
+        if (i % 7 != 0 && i % 2 == 0)
+            for (int k = 0; k < 3; ++k)
+                expected.push_back(std::to_string(i) + "." + std::to_string(k));
+    EXPECT_EQ(out.lines, expected);
+    EXPECT_EQ(r.totals.failed, 43u);
+    EXPECT_EQ(errors.failures.size(), 43u);
+    expect_balanced(r);
+    EXPECT_FALSE(out.writers.count(std::this_thread::get_id()));
 }
 
 TEST_F(PipelineTest, ShardsCoverEveryItemExactlyOnce) {

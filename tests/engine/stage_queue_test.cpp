@@ -140,5 +140,105 @@ TEST(StageQueue, ClosingWakesEveryWaitingConsumer) {
     EXPECT_EQ(finished.load(), 6);
 }
 
+TEST(StageQueue, PoppedSlotsGoBackToProducersAQuarterOfTheCapacityAtATime) {
+    stage_queue q(8, 0);  // slots go back two at a time
+    stage_queue::producer p(q);
+    stage_queue::consumer c(q);
+    auto items = make_items(8);
+    p.push(items.data(), items.size());
+    EXPECT_EQ(q.free_slots(), 0u);
+    std::vector<item> out(8);
+    ASSERT_EQ(c.pop(out.data(), 1), 1u);
+    EXPECT_EQ(q.free_slots(), 0u);  // held back: a blocked producer would not wake for one
+    ASSERT_EQ(c.pop(out.data(), 1), 1u);
+    EXPECT_EQ(q.free_slots(), 2u);
+    ASSERT_EQ(c.pop(out.data(), 3), 3u);
+    EXPECT_EQ(q.free_slots(), 5u);  // a pop that crosses the mark hands back all it holds
+}
+
+TEST(StageQueue, ProducerBlockedOnAFullQueueGetsEverySlotBackOnceItDrains) {
+    stage_queue q(8, 0);
+    std::thread producer([&] {
+        stage_queue::producer p(q);
+        for (size_t i = 0; i < 1000; ++i) {
+            auto one = make_items(1, i);
+            p.push(one.data(), 1);
+        }
+        q.producer_done();
+    });
+    stage_queue::consumer c(q);
+    std::vector<item> out(1);
+    size_t total = 0;
+    while (c.pop(out.data(), 1) == 1) ASSERT_EQ(out[0].seq, total++);  // one at a time: no hang
+    producer.join();
+    EXPECT_EQ(total, 1000u);
+}
+
+TEST(StageQueue, GatheringConsumerTakesWhatIsThereAfterItsLinger) {
+    stage_queue q(16, 0);
+    stage_queue::producer p(q);
+    stage_queue::consumer c(q);
+    auto items = make_items(2);
+    p.push(items.data(), items.size());
+    std::vector<item> out(16);
+    EXPECT_EQ(c.pop_gathered(out.data(), 16, 8, 1), 2u);  // below the mark: waits 1 µs at most
+}
+
+TEST(StageQueue, GatheringConsumerIsWokenWhenItemsReachTheMark) {
+    stage_queue q(1024, 0);
+    std::atomic<bool> popped{false};
+    std::thread consumer([&] {
+        stage_queue::consumer c(q);
+        std::vector<item> out(256);
+        size_t got = 0;
+        // A linger of an hour: only the producer reaching the mark can end the wait in time.
+        // (A pop may see the count before the last item's permit: the mark shrinks with `got`.)
+        while (got < 64)
+            got += c.pop_gathered(out.data() + got, 256 - got, 64 - got, 3'600'000'000);
+        popped = true;
+    });
+    stage_queue::producer p(q);
+    for (size_t i = 0; i < 64; ++i) {
+        auto one = make_items(1, i);
+        p.push(one.data(), 1);
+    }
+    consumer.join();
+    EXPECT_TRUE(popped.load());
+}
+
+TEST(StageQueue, GatheringConsumerIsWokenByTheClose) {
+    stage_queue q(1024, 0);
+    std::thread consumer([&] {
+        stage_queue::consumer c(q);
+        std::vector<item> out(256);
+        while (c.pop_gathered(out.data(), 256, 64, 3'600'000'000) > 0) {
+        }
+    });
+    stage_queue::producer p(q);
+    auto items = make_items(3);
+    p.push(items.data(), items.size());
+    q.producer_done();
+    consumer.join();  // would wait the hour without the close's wake-up
+    EXPECT_TRUE(q.finished());
+}
+
+TEST(StageQueue, DirectDeliveryHandsPushedItemsToTheTakerAndConsumersSeeOnlyTheClose) {
+    stage_queue q(4, 0);
+    std::vector<uint64_t> taken;
+    q.deliver_to([&](item* items, size_t n) {
+        for (size_t i = 0; i < n; ++i) taken.push_back(items[i].seq);
+    });
+    stage_queue::producer p(q);
+    auto items = make_items(10);  // more than the capacity: nothing is queued, nothing blocks
+    p.push(items.data(), items.size());
+    EXPECT_EQ(taken.size(), 10u);
+    EXPECT_EQ(q.size_approx(), 0u);
+    q.producer_done();
+    stage_queue::consumer c(q);
+    std::vector<item> out(4);
+    EXPECT_EQ(c.pop(out.data(), 4), 0u);
+    EXPECT_TRUE(q.finished());
+}
+
 }  // namespace
 }  // namespace wprun::engine

@@ -16,6 +16,8 @@ namespace {
 
 constexpr size_t source_batch = 256;
 constexpr size_t sink_batch = 256;
+// How long the sink lets a few items gather before it takes them (see pop_gathered).
+constexpr int64_t sink_linger_us = 1000;
 constexpr int64_t permit_wait_us = 20'000;
 constexpr int64_t checkpoint_wait_us = 100'000;  // item logs: checkpoint at least this often
 
@@ -73,6 +75,85 @@ struct pipeline::state {
         : options(o), window(static_cast<ssize_t>(std::max<size_t>(o.window, 1))) {}
 };
 
+/// What reaches the sink without item logs: outputs are written (in source order through the
+/// reorder window when ordered), failures go to the error sink, flush outputs wait for the end.
+/// Everything under one lock: with a cheap sink (`sink::cheap`) and no item logs the last
+/// stage's workers hand their batches in themselves (stage_queue::deliver_to), with no sink
+/// thread hop; otherwise only the sink thread does.
+class pipeline::sink_feed {
+public:
+    sink_feed(state& st, sink& out, error_sink& errors)
+        : st_(st),
+          out_(out),
+          errors_(errors),
+          ordered_(st.options.ordered),
+          window_(ordered_ ? st.options.window : 1) {}
+
+    void take(item* batch, size_t n) {
+        std::lock_guard lock(mutex_);
+        for (size_t i = 0; i < n; ++i) {
+            item& it = batch[i];
+            if (it.kind == item_kind::failed) record_failure(it);
+            if (it.kind == item_kind::data && it.seq == tail_seq)
+                tail_.push_back(std::move(it));
+            else if (!ordered_ && it.kind == item_kind::data)
+                write(it);
+            else if (ordered_ && it.kind == item_kind::data)
+                window_.add(std::move(it));
+            else if (ordered_ && it.seq != tail_seq)  // flush outputs are not in the window
+                window_.complete(it.seq, it.weight);
+        }
+        if (ordered_)
+            st_.window.signal(
+                static_cast<ssize_t>(window_.release([this](const item& it) { write(it); })));
+    }
+
+    /// After the last batch: what never completed is cancelled, flush outputs are written in
+    /// path order, and both outputs are closed.
+    void finish() {
+        std::lock_guard lock(mutex_);
+        bump(st_.sink_cancelled, window_.unfinished());
+        std::stable_sort(tail_.begin(), tail_.end(),
+                         [](const item& a, const item& b) { return a.path() < b.path(); });
+        for (const item& it : tail_) write(it);
+        try {
+            out_.close();
+            errors_.close();
+        } catch (const std::exception& e) {
+            st_.signals.fail(stop_reason::error, std::string("closing the output: ") + e.what());
+        }
+    }
+
+private:
+    void write(const item& it) {
+        if (broken_) return bump(st_.sink_cancelled);
+        try {
+            out_.write(it);
+            bump(st_.written);
+        } catch (const std::exception& e) {
+            broken_ = true;
+            bump(st_.sink_cancelled);
+            st_.signals.fail(stop_reason::error, std::string("sink: ") + e.what());
+        }
+    }
+    void record_failure(const item& it) {
+        try {
+            errors_.write(failure{it, st_.stage_names.at(it.stage), it.error()});
+        } catch (const std::exception& e) {
+            st_.signals.fail(stop_reason::error, std::string("error output: ") + e.what());
+        }
+    }
+
+    state& st_;
+    sink& out_;
+    error_sink& errors_;
+    bool ordered_;
+    std::mutex mutex_;
+    reorder_window window_;
+    std::vector<item> tail_;
+    bool broken_ = false;
+};
+
 pipeline::pipeline(std::vector<stage_config> stages) {
     uint16_t index = 1;
     for (auto& cfg : stages) stages_.push_back(std::make_unique<stage>(std::move(cfg), index++));
@@ -114,6 +195,9 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     }
     st.queues.push_back(std::make_unique<stage_queue>(options.sink_queue, 0));
     bool logged = !options.logs.empty();  // item logs need every marker at the sink
+    sink_feed feed(st, out, errors);
+    if (!logged && out.cheap())  // before any thread may push
+        st.queues.back()->deliver_to([&feed](item* items, size_t n) { feed.take(items, n); });
     for (size_t i = 0; i < stages_.size(); ++i)
         stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered || logged,
                           options.max_item_bytes);
@@ -121,7 +205,7 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
         if (logged)
             write_sink_logged(st, out, errors);
         else
-            write_sink(st, out, errors);
+            write_sink(st, feed);
     });
     std::thread source_thread([&] { read_source(st, src); });
     spdlog::info("run started: {} stage(s){}", stages_.size(), options.ordered ? ", ordered" : "");
@@ -262,56 +346,15 @@ void pipeline::read_source(state& st, source& src) {
     st.queues.front()->producer_done();
 }
 
-void pipeline::write_sink(state& st, sink& out, error_sink& errors) {
+void pipeline::write_sink(state& st, sink_feed& feed) {
     stage_queue::consumer in(*st.queues.back());
     std::vector<item> batch(sink_batch);
-    std::vector<item> tail;
-    bool ordered = st.options.ordered;
-    reorder_window window(ordered ? st.options.window : 1);
-    bool broken = false;
-    auto write = [&](const item& it) {
-        if (broken) return bump(st.sink_cancelled);
-        try {
-            out.write(it);
-            bump(st.written);
-        } catch (const std::exception& e) {
-            broken = true;
-            bump(st.sink_cancelled);
-            st.signals.fail(stop_reason::error, std::string("sink: ") + e.what());
-        }
-    };
-    auto record_failure = [&](const item& it) {
-        try {
-            errors.write(failure{it, st.stage_names.at(it.stage), it.error()});
-        } catch (const std::exception& e) {
-            st.signals.fail(stop_reason::error, std::string("error output: ") + e.what());
-        }
-    };
-    while (size_t n = in.pop(batch.data(), sink_batch)) {
-        for (size_t i = 0; i < n; ++i) {
-            item& it = batch[i];
-            if (it.kind == item_kind::failed) record_failure(it);
-            if (it.kind == item_kind::data && it.seq == tail_seq)
-                tail.push_back(std::move(it));
-            else if (!ordered && it.kind == item_kind::data)
-                write(it);
-            else if (ordered && it.kind == item_kind::data)
-                window.add(std::move(it));
-            else if (ordered && it.seq != tail_seq)  // flush outputs are not in the window
-                window.complete(it.seq, it.weight);
-        }
-        if (ordered) st.window.signal(static_cast<ssize_t>(window.release(write)));
-    }
-    bump(st.sink_cancelled, window.unfinished());
-    std::stable_sort(tail.begin(), tail.end(),
-                     [](const item& a, const item& b) { return a.path() < b.path(); });
-    for (const item& it : tail) write(it);
-    try {
-        out.close();
-        errors.close();
-    } catch (const std::exception& e) {
-        st.signals.fail(stop_reason::error, std::string("closing the output: ") + e.what());
-    }
+    // Wake for a quarter batch at a time (not for each worker's push); ordered, no more than a
+    // quarter of the window, which is all the source may have in flight.
+    size_t mark = std::min(sink_batch, st.options.ordered ? st.options.window : sink_batch) / 4;
+    while (size_t n = in.pop_gathered(batch.data(), sink_batch, mark, sink_linger_us))
+        feed.take(batch.data(), n);
+    feed.finish();
     st.sink_done.store(true, std::memory_order_release);
     st.finished.signal();
 }

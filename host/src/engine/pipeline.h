@@ -77,8 +77,9 @@ public:
 
 private:
     struct state;
+    class sink_feed;
     void read_source(state& st, source& src);
-    void write_sink(state& st, sink& out, error_sink& errors);
+    void write_sink(state& st, sink_feed& feed);
     void write_sink_logged(state& st, sink& out, error_sink& errors);
     void check_interrupts(state& st, const run_options& options);
     void supervise(state& st, const run_options& options);

@@ -20,6 +20,11 @@ public:
     virtual ~sink() = default;
     virtual void write(const item& it) = 0;
     virtual void close() {}
+    /// A sink whose `write` is quick and never blocks for long (it discards, or fills a memory
+    /// buffer) may be written by the last stage's workers, one at a time under a lock (ordered
+    /// runs through the reorder window as well), when the run keeps no item logs: items then
+    /// skip the hop to the sink thread.
+    virtual bool cheap() const noexcept { return false; }
     /// Flushes and syncs everything written so far; returns the output's size in bytes (0 for
     /// outputs that need no cutting back, such as one file per item), or nullopt when the output
     /// cannot be resumed (standard output).

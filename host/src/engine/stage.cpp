@@ -25,6 +25,7 @@ stage::stage(stage_config cfg, uint16_t index)
                                 " needs a fixed worker count and no priority");
     if (cfg_.retry) retry_.emplace(*cfg_.retry);
     if (cfg_.breaker) breaker_ = std::make_unique<circuit_breaker>(*cfg_.breaker, clock_);
+    call_policies_ = cfg_.limiter || breaker_ || retry_ || cfg_.timeout_ns > 0;
     context_.name = cfg_.name;
     context_.processor = cfg_.processor;
     std::vector<wprun_config_entry> entries;
@@ -339,13 +340,14 @@ void stage::run_batch(worker& w, item* batch, size_t n) {
 
 void stage::call_each(worker& w, item* batch, size_t n) {
     w.emitter.out = &w.outputs;
+    bool policies = has_call_policies();
     for (size_t i = 0; i < n; ++i) {
         item& it = batch[i];
         size_t first = w.outputs.size();
         w.rest = batch + i + 1;  // for the watchdog (stage_watch.cpp)
         w.rest_end = batch + n;
         current_log_origin.seq = it.seq;  // a plugin's log lines name the item
-        wprun_status st = has_call_policies() ? invoke(w, it, first) : call_once(w, it, 1);
+        wprun_status st = policies ? invoke(w, it, first) : call_once(w, it, 1);
         if (st == status_abandoned) return;
         settle(w, it, st, w.error, first);
         current_log_origin.seq = log_origin::no_seq;

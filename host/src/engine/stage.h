@@ -148,7 +148,8 @@ private:
     bool retry_after(worker& w, wprun_status st, uint32_t attempt, int64_t started);
     std::string failure_text(wprun_status st, const char* message, uint32_t attempts) const;
     void check_budget();
-    bool has_call_policies() const noexcept;
+    /// Limiter, breaker, retry or timeout: each call goes through `invoke` (fixed at construction).
+    bool has_call_policies() const noexcept { return call_policies_; }
     void settle(worker& w, item& in, wprun_status st, const char* message, size_t first);
     void adopt_outputs(worker& w, item& in, size_t first);
     void fail(worker& w, item& in, wprun_status st, const char* message);
@@ -192,6 +193,7 @@ private:
     stage_queue* out_ = nullptr;
     run_signals* signals_ = nullptr;
     bool forward_markers_ = false;
+    bool call_policies_ = false;
     uint64_t max_item_bytes_ = default_max_item_bytes;
     std::string too_large_text_;  ///< "output larger than max_item_bytes (64MiB)"
 };

@@ -12,10 +12,6 @@
 
 namespace wprun::engine {
 
-bool stage::has_call_policies() const noexcept {
-    return cfg_.limiter || breaker_ || retry_ || cfg_.timeout_ns > 0;
-}
-
 // The policies around one item: limiter → breaker → call (with timeout) → retry with backoff.
 wprun_status stage::invoke(worker& w, item& it, size_t first) {
     int64_t started = clock_.now_ns();
@@ -136,7 +132,9 @@ void stage::settle(worker& w, item& in, wprun_status st, const char* message, si
             w.emitter.too_large ? too_large_text_.c_str() : "out of memory while emitting outputs";
         w.emitter.out_of_memory = w.emitter.too_large = false;
     }
-    if (w.emitter.misused.exchange(false, std::memory_order_relaxed)) {
+    // Read before the exchange: a locked read-modify-write per item only when it is set.
+    if (w.emitter.misused.load(std::memory_order_relaxed) &&
+        w.emitter.misused.exchange(false, std::memory_order_relaxed)) {
         st = WPRUN_REJECT;
         message = misused_emit_text;
     }
@@ -152,24 +150,27 @@ void stage::adopt_outputs(worker& w, item& in, size_t first) {
     size_t n = w.outputs.size() - first;
     if (n == 0) return drop(w, in, item_kind::filtered);
     bump(w.counts.out, n);
-    bump(w.counts.spawned, n - 1);
     if (in.extra) in.extra->attempts = std::max(in.extra->attempts, in.attempt);
-    // One output (the common case) takes the whole weight: no 64-bit division per item.
-    uint64_t share = n == 1 ? in.weight : in.weight / n;
-    uint64_t rest = n == 1 ? 0 : in.weight % n;
+    if (n == 1) {  // the common case: the whole weight and the extra, no division, no loop
+        item& o = w.outputs[first];
+        o.seq = in.seq;
+        o.priority = in.priority;
+        o.weight = in.weight;
+        o.extra = std::move(in.extra);
+        return;
+    }
+    bump(w.counts.spawned, n - 1);
+    uint64_t share = in.weight / n;
+    uint64_t rest = in.weight % n;
     for (size_t i = 0; i < n; ++i) {
         item& o = w.outputs[first + i];
         o.seq = in.seq;
         o.priority = in.priority;
         o.weight = share + (i == 0 ? rest : 0);
-        if (n == 1) {
-            o.extra = std::move(in.extra);
-        } else {
-            if (in.extra)
-                o.ensure_extra() = {
-                    in.extra->key, in.extra->path, {}, in.extra->started_ns, in.extra->attempts};
-            append_index(o, static_cast<uint32_t>(i));
-        }
+        if (in.extra)
+            o.ensure_extra() = {
+                in.extra->key, in.extra->path, {}, in.extra->started_ns, in.extra->attempts};
+        append_index(o, static_cast<uint32_t>(i));
     }
 }
 

@@ -34,9 +34,11 @@ stage_queue::stage_queue(size_t max_items,
                          const lane_config& lanes)
     : ready_(0, semaphore_spins),
       space_(static_cast<ssize_t>(std::max<size_t>(max_items, 1)), semaphore_spins),
+      hurry_(0, 0),  // a gathering consumer sleeps at once: it is waiting on purpose
       producers_(producers),
       max_items_(std::max<size_t>(max_items, 1)),
-      max_bytes_(max_bytes == 0 ? INT64_MAX : static_cast<int64_t>(max_bytes)) {
+      max_bytes_(max_bytes == 0 ? INT64_MAX : static_cast<int64_t>(max_bytes)),
+      refill_(static_cast<int64_t>(std::max<size_t>(max_items_ / 4, 1))) {
     if (lanes.balance != balance_strategy::shared) {
         make_worker_lanes(lanes);
         if (producers == 0) close();
@@ -59,17 +61,23 @@ stage_queue::stage_queue(size_t max_items,
 }
 
 void stage_queue::push(producer& p, item* items, size_t n) {
+    if (deliver_) return deliver_(items, n);
     while (n > 0) {
         auto k = static_cast<size_t>(space_.waitMany(static_cast<ssize_t>(n)));
-        int64_t bytes = payload_bytes(items, k);
-        wait_for_bytes(bytes);
-        bytes_.fetch_add(bytes, std::memory_order_relaxed);
+        if (max_bytes_ != INT64_MAX) {  // unbounded (the sink's queue): no bytes to count
+            int64_t bytes = payload_bytes(items, k);
+            wait_for_bytes(bytes);
+            bytes_.fetch_add(bytes, std::memory_order_relaxed);
+        }
         if (balancer_) {
             // Counted first: an own-lane consumer may take (and subtract) them at once.
-            note_high_water(pending_.fetch_add(static_cast<int64_t>(k), std::memory_order_acq_rel) +
-                            static_cast<int64_t>(k));
+            int64_t pending =
+                pending_.fetch_add(static_cast<int64_t>(k), std::memory_order_seq_cst) +
+                static_cast<int64_t>(k);
+            note_high_water(pending);
             push_balanced(p, items, k);
             if (!own_lanes_) ready_.signal(static_cast<ssize_t>(k));
+            hurry(pending);
             items += k;
             n -= k;
             continue;
@@ -78,9 +86,11 @@ void stage_queue::push(producer& p, item* items, size_t n) {
             lanes_[0]->queue.enqueue_bulk(p.tokens_[0], std::make_move_iterator(items), k);
         else
             push_lanes(p, items, k);
-        note_high_water(pending_.fetch_add(static_cast<int64_t>(k), std::memory_order_release) +
-                        static_cast<int64_t>(k));
+        int64_t pending = pending_.fetch_add(static_cast<int64_t>(k), std::memory_order_seq_cst) +
+                          static_cast<int64_t>(k);
+        note_high_water(pending);
         ready_.signal(static_cast<ssize_t>(k));
+        hurry(pending);
         items += k;
         n -= k;
     }
@@ -113,13 +123,45 @@ size_t stage_queue::pop(consumer& c, item* out, size_t max, int64_t timeout_us) 
 }
 
 void stage_queue::release(const item* out, size_t got) {
-    bytes_.fetch_sub(payload_bytes(out, got), std::memory_order_relaxed);
     pending_.fetch_sub(static_cast<int64_t>(got), std::memory_order_acq_rel);
-    space_.signal(static_cast<ssize_t>(got));
+    free_slots(got);
+    if (max_bytes_ == INT64_MAX) return;
+    bytes_.fetch_sub(payload_bytes(out, got), std::memory_order_relaxed);
     if (bytes_waiters_.load(std::memory_order_seq_cst) > 0) {
         std::lock_guard lock(bytes_mutex_);
         bytes_freed_.notify_all();
     }
+}
+
+void stage_queue::free_slots(size_t got) {
+    auto n = static_cast<int64_t>(got);
+    if (refill_ > 1) {
+        if (freed_.fetch_add(n, std::memory_order_acq_rel) + n < refill_) return;
+        // Whoever crosses the mark hands back all that is held (another may have just done so).
+        if ((n = freed_.exchange(0, std::memory_order_acq_rel)) == 0) return;
+    }
+    space_.signal(static_cast<ssize_t>(n));
+}
+
+// pop_gathered: announce the mark, then wait unless enough items (or the close) are already
+// there. The producer side (`hurry`) reads the mark after adding to pending_, the consumer
+// reads pending_ after setting the mark (both seq_cst): one of them sees the other, so a wake
+// is never lost; a stray permit only shortens the next wait.
+void stage_queue::gather(size_t mark, int64_t linger_us) {
+    if (mark == 0 || linger_us <= 0) return;
+    auto m = static_cast<int64_t>(mark);
+    if (pending_.load(std::memory_order_relaxed) >= m || closed_.load(std::memory_order_acquire))
+        return;
+    gather_mark_.store(m, std::memory_order_seq_cst);
+    if (pending_.load(std::memory_order_seq_cst) < m && !closed_.load(std::memory_order_seq_cst))
+        hurry_.wait(linger_us);
+    gather_mark_.store(0, std::memory_order_relaxed);
+}
+
+void stage_queue::hurry(int64_t pending) noexcept {
+    int64_t mark = gather_mark_.load(std::memory_order_seq_cst);
+    if (mark > 0 && pending >= mark && gather_mark_.exchange(0, std::memory_order_acq_rel) > 0)
+        hurry_.signal();
 }
 
 // ---- lanes ---------------------------------------------------------------------------------
@@ -270,8 +312,9 @@ void stage_queue::producer_done() {
 }
 
 void stage_queue::close() {
-    closed_.store(true, std::memory_order_release);
+    closed_.store(true, std::memory_order_seq_cst);
     ready_.signal(closed_permits);
+    hurry_.signal();
     if (own_lanes_)
         for (auto& l : lanes_) l->ready->signal(closed_permits);
 }

@@ -37,6 +37,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -115,6 +116,15 @@ public:
         size_t pop_for(item* out, size_t max, int64_t timeout_us) {
             return q_.pop(*this, out, max, timeout_us);
         }
+        /// As `pop`, for the one cheap consumer of a queue (the sink): while fewer than `mark`
+        /// items wait, it first lets them gather for up to `linger_us` (woken early once they
+        /// reach `mark`, or when the queue closes), so that it wakes once per batch and not once
+        /// per producer push. Items wait at most `linger_us` longer. `mark` must be reachable
+        /// without this consumer (not above what upstream can have in flight); 0: plain `pop`.
+        size_t pop_gathered(item* out, size_t max, size_t mark, int64_t linger_us) {
+            q_.gather(mark, linger_us);
+            return q_.pop(*this, out, max, -1);
+        }
 
     private:
         friend class stage_queue;
@@ -126,6 +136,11 @@ public:
         std::vector<int64_t> loads_;                     // steal: pending items by lane
     };
 
+    /// Direct delivery, for a queue whose one consumer is cheap (a sink that discards): each
+    /// push calls `take` on the pushing thread with the items (which it may move from) instead
+    /// of queueing them; `take` must be safe to call from several producers at once. Nothing is
+    /// queued, so consumers only see the close. Set before any push.
+    void deliver_to(std::function<void(item*, size_t)> take) { deliver_ = std::move(take); }
     /// One producer has finished; when the last one has, the queue closes.
     void producer_done();
     /// Closed and empty: no item will ever come out again.
@@ -135,6 +150,7 @@ public:
         int64_t n = pending_.load(std::memory_order_relaxed);
         return n > 0 ? static_cast<size_t>(n) : 0;
     }
+    /// Payload bytes held; always 0 for a queue without a byte bound (they are not counted).
     size_t bytes_approx() const noexcept {
         int64_t n = bytes_.load(std::memory_order_relaxed);
         return n > 0 ? static_cast<size_t>(n) : 0;
@@ -142,6 +158,8 @@ public:
     /// The most items the queue ever held at once.
     size_t high_water() const noexcept { return high_water_.load(std::memory_order_relaxed); }
     size_t capacity() const noexcept { return max_items_; }
+    /// Free slots a blocked producer could take now (popped slots are handed back in chunks).
+    size_t free_slots() const noexcept { return space_.availableApprox(); }
 
     unsigned levels() const noexcept { return static_cast<unsigned>(lanes_.size()); }
     /// Items taken from each lane so far, by level (empty with one lane).
@@ -179,6 +197,9 @@ private:
     unsigned level_of(const item& it) const noexcept;
     uint32_t now_us() const noexcept;
     void release(const item* out, size_t got);
+    void free_slots(size_t got);
+    void gather(size_t mark, int64_t linger_us);
+    void hurry(int64_t pending) noexcept;
     void wait_for_bytes(int64_t incoming);
     void note_high_water(int64_t pending) noexcept;
     bool drained(size_t taken) const noexcept;
@@ -192,22 +213,33 @@ private:
     bool done_taking(size_t got, size_t found) const noexcept;
     void close();
 
-    std::vector<std::unique_ptr<lane>> lanes_;  // by level or by worker; one in the common case
-    std::optional<balancer> balancer_;          // worker lanes only
-    bool own_lanes_ = false;                    // worker lanes, each popped by its worker only
-    std::atomic<unsigned> dealers_{0};          // worker lanes: producers so far (first turns)
-    std::vector<unsigned> weights_;             // weighted: by level; empty = strict
-    uint32_t aging_us_ = 0;                     // 0 = no aging
+    std::function<void(item*, size_t)> deliver_;  // direct delivery (deliver_to), else empty
+    std::vector<std::unique_ptr<lane>> lanes_;    // by level or by worker; one in the common case
+    std::optional<balancer> balancer_;            // worker lanes only
+    bool own_lanes_ = false;                      // worker lanes, each popped by its worker only
+    std::atomic<unsigned> dealers_{0};            // worker lanes: producers so far (first turns)
+    std::vector<unsigned> weights_;               // weighted: by level; empty = strict
+    uint32_t aging_us_ = 0;                       // 0 = no aging
     clock* clock_ = nullptr;
     moodycamel::LightweightSemaphore ready_;  // items available to pop (+ wake-ups once closed)
     moodycamel::LightweightSemaphore space_;  // free item slots
     std::atomic<int64_t> pending_{0};         // pushed and not yet popped
-    std::atomic<int64_t> bytes_{0};           // payload bytes pushed and not yet popped
+    // Popped slots go back to `space_` in chunks of `refill_` (a quarter of the capacity): a
+    // producer blocked on a full queue then wakes once per chunk, not once per popped batch
+    // (on a busy machine each wake-up preempts a worker). At most `refill_ - 1` slots are held
+    // back; a full queue always drains past the mark, so no producer waits for them forever.
+    std::atomic<int64_t> freed_{0};
+    // pop_gathered: the mark at which producers wake a consumer letting items gather (0: none
+    // is), and the semaphore it waits on.
+    std::atomic<int64_t> gather_mark_{0};
+    moodycamel::LightweightSemaphore hurry_;
+    std::atomic<int64_t> bytes_{0};  // payload bytes pushed and not yet popped
     std::atomic<size_t> high_water_{0};
     std::atomic<unsigned> producers_;
     std::atomic<bool> closed_{false};
     const size_t max_items_;
     const int64_t max_bytes_;
+    const int64_t refill_;
 
     // Slow path only: producers waiting for the byte bound to clear.
     std::mutex bytes_mutex_;

@@ -16,6 +16,7 @@ namespace wprun::io {
 class null_sink final : public engine::sink {
 public:
     void write(const engine::item&) override {}
+    bool cheap() const noexcept override { return true; }
     std::optional<uint64_t> commit() override { return 0; }
 };
 

@@ -202,6 +202,34 @@ uint64_t redelivered_in(const std::string& err) {
     return at == std::string::npos ? 0 : std::stoull(err.substr(at + 3));
 }
 
+TEST_F(RedisQueue, AFeederAtItsBacklogLimitWaitsForAWorkerAndLosesNothing) {
+    const int n = 3000;
+    write("feed.yaml", "name: feed\nsource: {type: range, count: " + std::to_string(n) +
+                           "}\nstages:\n  - {name: pass, processor: chaos}\n"
+                           "sink: {type: redis, port: " +
+                           port() +
+                           ", stream: work, batch: 64, max_backlog: 200, backlog_group: wprun}\n");
+    pid_t feeder = spawn((dir_ / "feed.yaml").string(), (dir_ / "feed.err").string());
+    // No worker yet: the feeder stops at the limit, exactly (one feeder never passes it).
+    for (int i = 0; i < 5000 && server_->integer({"XLEN", "work"}) < 200; ++i) ::usleep(2000);
+    ::usleep(300000);
+    EXPECT_EQ(server_->integer({"XLEN", "work"}), 200);
+    EXPECT_EQ(::waitpid(feeder, nullptr, WNOHANG), 0) << "the feeder did not wait";
+
+    write("w.yaml", "name: worker\nsource: {type: redis, port: " + port() +
+                        ", stream: work, consumer: w, block: 3s}\n"
+                        "stages:\n  - {name: pass, processor: chaos, workers: 2}\n"
+                        "sink: {type: lines, path: out-w.txt}\n");
+    pid_t worker = spawn((dir_ / "w.yaml").string(), (dir_ / "w.err").string());
+    EXPECT_EQ(wait_for(feeder), 0) << slurp(dir_ / "feed.err");
+    EXPECT_EQ(wait_for(worker), 0) << slurp(dir_ / "w.err");
+    auto out = lines_of(slurp(dir_ / "out-w.txt"));
+    std::sort(out.begin(), out.end());
+    EXPECT_EQ(out, expected(n));  // every item once: nothing lost while the feeder waited
+    std::string err = slurp(dir_ / "feed.err");
+    EXPECT_NE(err.find("redis sink (stream work): waited"), std::string::npos) << err;
+}
+
 TEST_F(RedisQueue, AWorkerKilledMidRunLosesNothing) {
     const int n = 30000;
     write("feed.yaml",

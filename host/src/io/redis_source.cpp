@@ -107,6 +107,13 @@ std::string redis_source::summary() const {
            std::to_string(acknowledged()) + " acknowledged";
 }
 
+std::vector<figure> redis_source::figures() const {
+    return {{"redelivered", static_cast<double>(redelivered_)},
+            {"given_up", static_cast<double>(poisoned_)},
+            {"acknowledged", static_cast<double>(acknowledged())},
+            {"reconnects", static_cast<double>(link_.reconnects())}};
+}
+
 size_t redis_source::read(engine::item* out, size_t max) {
     while (!stop_.load()) {
         auto now = std::chrono::steady_clock::now();

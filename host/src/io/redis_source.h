@@ -32,6 +32,7 @@
 
 #include "engine/source.h"
 #include "engine/spec.h"
+#include "io/figures.h"
 #include "io/redis_link.h"
 
 namespace wprun::io {
@@ -49,7 +50,7 @@ struct redis_source_options {
 /// "HOST-PID": the default consumer name (one per process).
 std::string default_consumer_name();
 
-class redis_source final : public engine::source {
+class redis_source final : public engine::source, public reported {
 public:
     /// Connects and creates the group when missing; throws std::runtime_error on failure.
     explicit redis_source(redis_source_options o);
@@ -57,6 +58,8 @@ public:
     size_t read(engine::item* out, size_t max) override;
     engine::item_log* completion_log() override;
     std::string summary() const override;
+    /// redelivered, given_up, acknowledged, reconnects.
+    std::vector<figure> figures() const override;
     void request_stop() noexcept override { stop_.store(true); }
 
     uint64_t redelivered() const noexcept { return redelivered_; }

@@ -230,6 +230,43 @@ TEST_F(RedisQueue, AFeederAtItsBacklogLimitWaitsForAWorkerAndLosesNothing) {
     EXPECT_NE(err.find("redis sink (stream work): waited"), std::string::npos) << err;
 }
 
+TEST_F(RedisQueue, RedisKilledAndRestartedMidRunLosesNothing) {
+    server_ = std::make_unique<wprun::testing::redis_server>(/*durable=*/true);
+    const int n = 20000;
+    write("feed.yaml", "name: feed\nsource: {type: range, count: " + std::to_string(n) +
+                           "}\nstages:\n  - {name: pass, processor: chaos}\n"
+                           "sink: {type: redis, port: " +
+                           port() +
+                           ", stream: work, batch: 64, max_backlog: 3000, backlog_group: wprun}\n");
+    write("w.yaml", "name: worker\nsource: {type: redis, port: " + port() +
+                        ", stream: work, consumer: w, block: 3s}\n"
+                        "stages:\n  - {name: slow, processor: chaos, workers: 2, config: "
+                        "{sleep: 100us}}\nsink: {type: lines, path: out-w.txt}\n");
+    pid_t feeder = spawn((dir_ / "feed.yaml").string(), (dir_ / "feed.err").string());
+    pid_t worker = spawn((dir_ / "w.yaml").string(), (dir_ / "w.err").string());
+    // Mid-run: the feeder is past the backlog limit, so the worker has taken thousands.
+    for (int i = 0; i < 10000 && server_->integer({"XLEN", "work"}) < 6000; ++i) ::usleep(2000);
+    server_->kill();  // a crash: what was acknowledged to a client is in the append-only file
+    ::usleep(500000);
+    server_->start();
+    EXPECT_EQ(wait_for(feeder), 0) << slurp(dir_ / "feed.err");
+    EXPECT_EQ(wait_for(worker), 0) << slurp(dir_ / "w.err");
+
+    std::map<std::string, int> seen;
+    size_t lines = 0;
+    for (const auto& l : lines_of(slurp(dir_ / "out-w.txt"))) {
+        ++seen[l];
+        ++lines;
+    }
+    for (int i = 0; i < n; ++i) EXPECT_GE(seen[std::to_string(i)], 1) << "lost: " << i;
+    EXPECT_EQ(seen.size(), static_cast<size_t>(n));
+    EXPECT_EQ(server_->run({"XPENDING", "work", "wprun"})->element[0]->integer, 0);
+    std::string err = slurp(dir_ / "w.err");
+    EXPECT_NE(err.find("1 reconnect(s)"), std::string::npos) << err;
+    std::printf("redis restarted: %zu lines for %d items (%zu twice)\n", lines, n,
+                lines - seen.size());
+}
+
 TEST_F(RedisQueue, AWorkerKilledMidRunLosesNothing) {
     const int n = 30000;
     write("feed.yaml",

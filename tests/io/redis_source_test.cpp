@@ -166,6 +166,36 @@ TEST_F(RedisSource, WaitsWhileAnotherConsumerHoldsPendingEntriesThenTakesThemOve
     EXPECT_NE(src.summary().find("50 entr(ies) redelivered"), std::string::npos) << src.summary();
 }
 
+TEST_F(RedisSource, ItsOwnPendingEntriesAreHandedOutAtOnceNotAfterClaimIdle) {
+    add(30);
+    // An earlier process named "me" (or a read whose reply was lost) left 20 entries pending
+    // with "me": the source reads them again first, without waiting for claim_idle (60 s).
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "me", "COUNT", "20", "STREAMS", "work", ">"});
+    redis_source src(options("me"));
+    auto items = drain(src);
+    ASSERT_EQ(items.size(), 30u);
+    EXPECT_EQ(items[0].payload.str(), "i0");
+    EXPECT_EQ(items[29].payload.str(), "i29");
+    EXPECT_EQ(src.redelivered(), 20u);
+    complete(src, 0, 30);
+    EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(RedisSource, AfterAReconnectEntriesInFlightAreNotHandedOutTwice) {
+    add(10);
+    redis_source src(options("me"));
+    std::vector<engine::item> batch(10);
+    ASSERT_EQ(src.read(batch.data(), batch.size()), 10u);  // in flight, not acknowledged
+    server_->run({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});  // drops the source's link
+    add(5, "j");
+    auto rest = drain(src);
+    ASSERT_EQ(rest.size(), 5u);  // the 10 in flight are ours, not lost: not handed out again
+    EXPECT_EQ(rest[0].payload.str(), "j0");
+    EXPECT_EQ(src.redelivered(), 0u);
+    EXPECT_EQ(src.figures()[3], (figure{"reconnects", 1.0}));
+}
+
 TEST_F(RedisSource, AStopRequestEndsTheWaitForAnotherConsumersEntries) {
     add(5);
     server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});

@@ -1,7 +1,9 @@
 // redis_server: a real redis-server for tests, on 127.0.0.1 and a free port, in a scratch folder,
-// without persistence (--save "" --appendonly no). Started by the constructor (which waits until
-// it answers PING), stopped by `stop` or the destructor (SIGTERM, then reaped); `start` again
-// restarts it on the same port (an empty server). `available()` is false when
+// without persistence (--save "" --appendonly no), or `durable` (--appendonly yes --appendfsync
+// always: every write is on disk before the reply). Started by the constructor (which waits until
+// it answers PING), stopped by `stop` or the destructor (SIGTERM, then reaped), or `kill`ed
+// (SIGKILL, as a crash); `start` again restarts it on the same port (an empty server, or, durable,
+// one that reloaded its append-only file). `available()` is false when
 // /usr/bin/redis-server is missing: tests then GTEST_SKIP with a loud message.
 // `run` sends one command on the fixture's own connection. Not thread-safe.
 #pragma once
@@ -33,7 +35,7 @@ class redis_server {
 public:
     static bool available() { return ::access(redis_server_binary, X_OK) == 0; }
 
-    redis_server() : port_(free_port()) {
+    explicit redis_server(bool durable = false) : port_(free_port()), durable_(durable) {
         dir_ = std::filesystem::temp_directory_path() /
                ("wprun-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
         std::filesystem::create_directories(dir_);
@@ -56,8 +58,9 @@ public:
             ::dup2(null, 1);
             ::dup2(null, 2);
             ::execl(redis_server_binary, redis_server_binary, "--port", port.c_str(), "--bind",
-                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_.c_str(),
-                    "--loglevel", "warning", static_cast<char*>(nullptr));
+                    "127.0.0.1", "--save", "", "--appendonly", durable_ ? "yes" : "no",
+                    "--appendfsync", "always", "--dir", dir_.c_str(), "--loglevel", "warning",
+                    static_cast<char*>(nullptr));
             ::_exit(127);
         }
         for (int i = 0; i < 500; ++i) {  // up to 10 s for a loaded machine
@@ -66,13 +69,18 @@ public:
         }
         throw std::runtime_error("redis-server did not answer on port " + port);
     }
-    void stop() {
+    void stop() { end(SIGTERM); }
+    /// A crash: SIGKILL, no shutdown.
+    void kill() { end(SIGKILL); }
+
+    /// Ends the server with `sig` and reaps it; closes the fixture's connection.
+    void end(int sig) {
         if (r_ != nullptr) freeReplyObject(r_);
         r_ = nullptr;
         if (ctx_ != nullptr) redisFree(ctx_);
         ctx_ = nullptr;
         if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
+        ::kill(pid_, sig);
         int status = 0;
         ::waitpid(pid_, &status, 0);
         pid_ = -1;
@@ -117,6 +125,7 @@ private:
     }
 
     int port_;
+    bool durable_ = false;
     pid_t pid_ = -1;
     std::filesystem::path dir_;
     redisContext* ctx_ = nullptr;

@@ -104,7 +104,8 @@ std::string redis_source::summary() const {
     return "redis source (consumer " + o_.consumer + "): " + std::to_string(redelivered_) +
            " entr(ies) redelivered from idle consumers, " + std::to_string(poisoned_) +
            " given up after " + std::to_string(o_.max_deliveries) + " deliveries, " +
-           std::to_string(acknowledged()) + " acknowledged";
+           std::to_string(acknowledged()) + " acknowledged, " +
+           std::to_string(link_.reconnects()) + " reconnect(s)";
 }
 
 std::vector<figure> redis_source::figures() const {
@@ -116,6 +117,12 @@ std::vector<figure> redis_source::figures() const {
 
 size_t redis_source::read(engine::item* out, size_t max) {
     while (!stop_.load()) {
+        if (link_.reconnects() != reconnects_seen_) {
+            reconnects_seen_ = link_.reconnects();
+            recover_from_ = "0";
+        }
+        if (recover_from_)
+            if (size_t n = recover_own(out, max); n > 0) return n;
         auto now = std::chrono::steady_clock::now();
         size_t n = 0;
         if (now - last_claim_ >= std::max(o_.claim_idle / 4, std::chrono::milliseconds(100))) {
@@ -164,7 +171,39 @@ size_t redis_source::claim(engine::item* out, size_t max) {
         std::erase_if(entries, [&](const entry& e) { return in_flight_ids_.count(e.id) > 0; });
     }
     if (entries.empty()) return 0;
-    std::vector<redis_command> ask;  // the delivery count of each claimed entry
+    count_deliveries(entries);
+    redelivered_ += entries.size();
+    return hand_out(entries, out);
+}
+
+size_t redis_source::recover_own(engine::item* out, size_t max) {
+    while (recover_from_) {
+        redis_reply r = link_.run({"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT",
+                                   std::to_string(max), "STREAMS", o_.stream, *recover_from_});
+        check(*r, link_, "XREADGROUP (own pending entries)");
+        std::vector<entry> entries;
+        if (is_array(r.get()) && r->elements > 0 && is_array(r->element[0]) &&
+            r->element[0]->elements == 2)
+            entries_of(r->element[0]->element[1], o_.field, entries);
+        if (entries.empty()) {
+            recover_from_.reset();  // all of our pending entries were seen
+            return 0;
+        }
+        recover_from_ = entries.back().id;
+        {
+            std::lock_guard lock(in_flight_mutex_);  // those in flight here are not lost
+            std::erase_if(entries, [&](const entry& e) { return in_flight_ids_.count(e.id) > 0; });
+        }
+        if (entries.empty()) continue;
+        count_deliveries(entries);
+        redelivered_ += entries.size();
+        return hand_out(entries, out);
+    }
+    return 0;
+}
+
+void redis_source::count_deliveries(std::vector<entry>& entries) {
+    std::vector<redis_command> ask;  // the delivery count of each entry
     for (const entry& e : entries)
         ask.push_back({"XPENDING", o_.stream, o_.group, e.id, e.id, "1"});
     std::vector<redis_reply> counts = link_.run_all(ask);
@@ -174,8 +213,6 @@ size_t redis_source::claim(engine::item* out, size_t max) {
             c->element[0]->elements == 4)
             entries[i].deliveries = c->element[0]->element[3]->integer;
     }
-    redelivered_ += entries.size();
-    return hand_out(entries, out);
 }
 
 bool redis_source::others_pending() {

@@ -12,8 +12,12 @@
 // Entries left pending longer than `claim_idle` by consumers that died (or by this one, when a
 // reply was lost) are taken over with XAUTOCLAIM; an entry delivered more than `max_deliveries`
 // times becomes a failed item (so it reaches the error output and is acknowledged) instead of
-// looping forever. The source ends when a read blocked for `block` without a new entry and no
-// other consumer of the group holds pending entries.
+// looping forever. At start and after every reconnect, the consumer reads its own pending
+// entries again (XREADGROUP from id 0): those of a read whose reply was lost when the server
+// went away (or of an earlier process with the same `consumer` name) are handed out (and
+// counted as redelivered) instead of waiting for `claim_idle`. The source ends when a read
+// blocked for `block` without a new entry and no other consumer of the group holds pending
+// entries.
 //
 // Thread-safety: `read` runs on the source thread, the completion log on the sink thread; each
 // has its own connection, and they share only the map of entries in flight (under a mutex).
@@ -25,6 +29,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -71,6 +76,8 @@ private:
     class acknowledger;
 
     size_t claim(engine::item* out, size_t max);
+    size_t recover_own(engine::item* out, size_t max);
+    void count_deliveries(std::vector<entry>& entries);
     size_t read_new(engine::item* out, size_t max);
     bool others_pending();
     size_t hand_out(const std::vector<entry>& entries, engine::item* out);
@@ -85,6 +92,10 @@ private:
     uint64_t next_seq_ = 0;
     uint64_t redelivered_ = 0, poisoned_ = 0;
     std::string claim_cursor_ = "0-0";
+    /// Our own pending entries are read again (from this id) at start and after a reconnect:
+    /// a read whose reply was lost left entries pending with us that we never handed out.
+    std::optional<std::string> recover_from_ = "0";
+    uint64_t reconnects_seen_ = 0;
     std::chrono::steady_clock::time_point last_claim_{};
 };
 

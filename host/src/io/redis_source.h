@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -75,8 +76,10 @@ public:
 private:
     class acknowledger;
 
-    size_t claim(engine::item* out, size_t max);
-    size_t recover_own(engine::item* out, size_t max);
+    size_t claim(engine::item* out);
+    size_t recover_own(engine::item* out);
+    size_t hand_out_suspect(entry e, engine::item* out);
+    bool wait_for_suspect();
     void count_deliveries(std::vector<entry>& entries);
     size_t read_new(engine::item* out, size_t max);
     bool others_pending();
@@ -96,6 +99,12 @@ private:
     /// a read whose reply was lost left entries pending with us that we never handed out.
     std::optional<std::string> recover_from_ = "0";
     uint64_t reconnects_seen_ = 0;
+    bool claiming_ = false;  ///< an XAUTOCLAIM scan is under way: go on before reading new
+    /// The redelivered entry in flight (under in_flight_mutex_): redelivered entries go one at a
+    /// time, the next once this one was acknowledged, so that a crash counts a delivery only
+    /// against the entry that caused it.
+    std::optional<uint64_t> suspect_;
+    std::condition_variable suspect_done_;
     std::chrono::steady_clock::time_point last_claim_{};
 };
 

@@ -268,7 +268,7 @@ TEST_F(RedisQueue, RedisKilledAndRestartedMidRunLosesNothing) {
 }
 
 TEST_F(RedisQueue, AWorkerKilledMidRunLosesNothing) {
-    const int n = 30000;
+    const int n = 100000;  // as issue #8 asks
     write("feed.yaml",
           "name: feed\nsource: {type: range, count: " + std::to_string(n) +
               "}\nstages:\n  - {name: pass, processor: chaos}\nsink: {type: redis, port: " +

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -98,6 +99,20 @@ TEST_F(Shard, TheReportCountsItemsOfOtherShardsApartFromTheLedger) {
         << r.err;
 }
 
+TEST_F(Shard, TheJsonReportHasTheShardFigures) {
+    auto r = run_copy("{type: range, count: 10}", "out.txt",
+                      "--shard 1/4 --report " + (dir_ / "r.json").string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto report = nlohmann::json::parse(slurp(dir_ / "r.json"));
+    EXPECT_EQ(report["shard"]["index"], 1);
+    EXPECT_EQ(report["shard"]["count"], 4);
+    EXPECT_EQ(report["shard"]["other_shards_skipped"], 7);
+    EXPECT_EQ(report["ledger"]["read"], 3);
+    r = run_copy("{type: range, count: 10}", "out.txt", "--report " + (dir_ / "r.json").string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(nlohmann::json::parse(slurp(dir_ / "r.json"))["shard"].is_null());
+}
+
 TEST_F(Shard, BadShardsAreUsageErrors) {
     auto r = run_copy("{type: range, count: 10}", "out.txt", "--shard 4/4");
     EXPECT_EQ(r.code, 2) << r.err;
@@ -167,6 +182,35 @@ TEST_F(RedisQueue, APipelineWithARedisSinkFeedsTheStreamAndTwoWorkersShareIt) {
     EXPECT_NE(slurp(dir_ / "a.err").find("redis source (consumer a)"), std::string::npos)
         << slurp(dir_ / "a.err");
     std::printf("split: a %zu, b %zu\n", out_a.size(), out_b.size());
+}
+
+TEST_F(RedisQueue, TheJsonReportCountsRedeliveredEntriesAndBackpressureWaits) {
+    write("feed.yaml",
+          "name: feed\nsource: {type: range, count: 50}\n"
+          "stages:\n  - {name: pass, processor: chaos}\n"
+          "sink: {type: redis, port: " +
+              port() + ", stream: work, max_backlog: 100, backlog_group: wprun}\n");
+    auto fed = wprun("run -q --report " + (dir_ / "feed.json").string() + " " +
+                     (dir_ / "feed.yaml").string());
+    ASSERT_EQ(fed.code, 0) << fed.err;
+    auto sink = nlohmann::json::parse(slurp(dir_ / "feed.json"))["sink_figures"];
+    EXPECT_EQ(sink["max_backlog"], 100);
+    EXPECT_EQ(sink["backpressure_waits"], 0);  // 50 entries fit under the limit
+    EXPECT_EQ(sink["backpressure_waited_seconds"], 0.0);
+    // A process named "a" took 20 entries and died: "a" restarted gets them again.
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "a", "COUNT", "20", "STREAMS", "work", ">"});
+    std::string a = worker("a.yaml", "a");
+    auto r = wprun("run --report " + (dir_ / "a.json").string() + " " + a);
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto report = nlohmann::json::parse(slurp(dir_ / "a.json"));
+    EXPECT_EQ(report["source_figures"]["redelivered"], 20);
+    EXPECT_EQ(report["source_figures"]["given_up"], 0);
+    EXPECT_EQ(report["source_figures"]["acknowledged"], 50);
+    EXPECT_EQ(report["source_figures"]["reconnects"], 0);
+    EXPECT_EQ(report["ledger"]["written"], 50);
+    EXPECT_TRUE(report["sink_figures"].empty());  // a lines sink has none
+    EXPECT_NE(r.err.find("20 entr(ies) redelivered"), std::string::npos) << r.err;
 }
 
 TEST_F(RedisQueue, TheRedisSourceRefusesShardAndResume) {

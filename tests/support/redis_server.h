@@ -39,7 +39,12 @@ public:
         dir_ = std::filesystem::temp_directory_path() /
                ("wprun-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
         std::filesystem::create_directories(dir_);
-        start();
+        // Another process (a test of another build on this machine) may take the port between
+        // free_port() and the server's bind: then start on another one.
+        for (int tries = 0; !try_start(); ++tries) {
+            if (tries == 5) throw std::runtime_error("redis-server: no free port after 5 tries");
+            port_ = free_port();
+        }
     }
     ~redis_server() {
         stop();
@@ -50,7 +55,16 @@ public:
 
     int port() const noexcept { return port_; }
 
+    /// Starts the server (again) on its port; throws when it does not come up as ours.
     void start() {
+        if (!try_start())
+            throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) +
+                                     " (taken by another process?)");
+    }
+
+    /// Starts the server; false when the server answering on the port is not ours (ours could
+    /// not bind it).
+    bool try_start() {
         std::string port = std::to_string(port_);
         pid_ = ::fork();
         if (pid_ == 0) {
@@ -63,11 +77,19 @@ public:
                     static_cast<char*>(nullptr));
             ::_exit(127);
         }
-        for (int i = 0; i < 500; ++i) {  // up to 10 s for a loaded machine
-            if (connect()) return;
+        for (int i = 0; i < 500; ++i) {                       // up to 10 s for a loaded machine
+            if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {  // it exited: the port was taken
+                pid_ = -1;
+                break;
+            }
+            if (connect()) {
+                if (serves_us()) return true;
+                break;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
-        throw std::runtime_error("redis-server did not answer on port " + port);
+        end(SIGKILL);
+        return false;
     }
     void stop() { end(SIGTERM); }
     /// A crash: SIGKILL, no shutdown.
@@ -113,6 +135,15 @@ private:
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
         ::close(fd);
         return ntohs(a.sin_port);
+    }
+    /// The server answering is the one we started (INFO's process_id).
+    bool serves_us() {
+        auto* r = static_cast<redisReply*>(redisCommand(ctx_, "INFO server"));
+        bool ours = r != nullptr && r->type == REDIS_REPLY_STRING &&
+                    std::string(r->str, r->len).find("process_id:" + std::to_string(pid_) + "\r") !=
+                        std::string::npos;
+        if (r != nullptr) freeReplyObject(r);
+        return ours;
     }
     bool connect() {
         if (ctx_ != nullptr) redisFree(ctx_);

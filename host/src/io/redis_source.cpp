@@ -173,25 +173,32 @@ size_t redis_source::read_new(engine::item* out, size_t max) {
     return hand_out(entries, out);
 }
 
+// Finds an entry idle longer than claim_idle (XPENDING IDLE: the server scans, we do not) that
+// is not in flight here, and takes it over (XCLAIM, which checks the idle time again, so two
+// consumers never both get it). Only that one entry's delivery count grows.
 size_t redis_source::claim(engine::item* out) {
+    const std::string idle = std::to_string(o_.claim_idle.count());
+    std::string from = "-";
     for (;;) {
-        redis_reply r =
-            link_.run({"XAUTOCLAIM", o_.stream, o_.group, o_.consumer,
-                       std::to_string(o_.claim_idle.count()), claim_cursor_, "COUNT", "1"});
-        check(*r, link_, "XAUTOCLAIM");
-        if (!is_array(r.get()) || r->elements < 2) return 0;
-        claim_cursor_ = text_of(r->element[0]);
-        std::vector<entry> entries;
-        entries_of(r->element[1], o_.field, entries);
-        {
-            // Our own entries in flight are claimed too (XAUTOCLAIM sees any idle entry): they
-            // are being processed, not lost, so they are not handed out again.
-            std::lock_guard lock(in_flight_mutex_);
-            std::erase_if(entries, [&](const entry& e) { return in_flight_ids_.count(e.id) > 0; });
-        }
-        claiming_ = claim_cursor_ != "0-0";  // more to scan: claim again before reading new
-        if (!entries.empty()) return hand_out_suspect(std::move(entries.front()), out);
+        redis_reply p = link_.run({"XPENDING", o_.stream, o_.group, "IDLE", idle, from, "+", "16"});
+        check(*p, link_, "XPENDING IDLE");
+        claiming_ = is_array(p.get()) && p->elements > 0;
         if (!claiming_) return 0;
+        for (size_t i = 0; i < p->elements; ++i) {
+            const redisReply* row = p->element[i];  // [id, consumer, idle ms, deliveries]
+            if (!is_array(row) || row->elements < 2) continue;
+            std::string id = text_of(row->element[0]);
+            from = "(" + id;
+            {
+                std::lock_guard lock(in_flight_mutex_);  // ours, being processed: not lost
+                if (in_flight_ids_.count(id) > 0) continue;
+            }
+            redis_reply c = link_.run({"XCLAIM", o_.stream, o_.group, o_.consumer, idle, id});
+            check(*c, link_, "XCLAIM");
+            std::vector<entry> entries;
+            entries_of(c.get(), o_.field, entries);
+            if (!entries.empty()) return hand_out_suspect(std::move(entries.front()), out);
+        }  // taken by another consumer meanwhile, or deleted: look further
     }
 }
 

@@ -10,11 +10,11 @@
 // Cancelled items are not acknowledged: they stay pending and are delivered again.
 //
 // Entries left pending longer than `claim_idle` by consumers that died (or by this one, when a
-// reply was lost) are taken over with XAUTOCLAIM; an entry delivered more than `max_deliveries`
-// times becomes a failed item (so it reaches the error output and is acknowledged) instead of
-// looping forever. At start and after every reconnect, the consumer reads its own pending
-// entries again (XREADGROUP from id 0): those of a read whose reply was lost when the server
-// went away (or of an earlier process with the same `consumer` name) are handed out (and
+// reply was lost) are taken over (XPENDING IDLE, then XCLAIM); an entry delivered more than
+// `max_deliveries` times becomes a failed item (so it reaches the error output and is acknowledged)
+// instead of looping forever. At start and after every reconnect, the consumer reads its own
+// pending entries again (XREADGROUP from id 0): those of a read whose reply was lost when the
+// server went away (or of an earlier process with the same `consumer` name) are handed out (and
 // counted as redelivered) instead of waiting for `claim_idle`. The source ends when a read
 // blocked for `block` without a new entry and no other consumer of the group holds pending
 // entries.
@@ -94,12 +94,11 @@ private:
     std::atomic<bool> stop_{false};  ///< intake stopped: the next wait ends the input
     uint64_t next_seq_ = 0;
     uint64_t redelivered_ = 0, poisoned_ = 0;
-    std::string claim_cursor_ = "0-0";
     /// Our own pending entries are read again (from this id) at start and after a reconnect:
     /// a read whose reply was lost left entries pending with us that we never handed out.
     std::optional<std::string> recover_from_ = "0";
     uint64_t reconnects_seen_ = 0;
-    bool claiming_ = false;  ///< an XAUTOCLAIM scan is under way: go on before reading new
+    bool claiming_ = false;  ///< the last claim found idle entries: claim before reading new
     /// The redelivered entry in flight (under in_flight_mutex_): redelivered entries go one at a
     /// time, the next once this one was acknowledged, so that a crash counts a delivery only
     /// against the entry that caused it.

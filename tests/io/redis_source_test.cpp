@@ -144,6 +144,38 @@ TEST_F(RedisSource, ReadingAndAcknowledgingOnTwoThreadsLosesNothing) {
     EXPECT_EQ(pending(), 0);
 }
 
+TEST_F(RedisSource, RedeliveredEntriesWaitForTheSinkThreadsAcknowledgementOneByOne) {
+    add(150);
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "me", "COUNT", "50", "STREAMS", "work", ">"});
+    redis_source src(options("me"));  // ack_every 100 ms: the suspects are acknowledged at once
+    std::atomic<uint64_t> read_so_far{0};
+    std::atomic<bool> done{false};
+    std::thread sink_thread([&] {
+        uint64_t ended = 0;
+        engine::item_log* log = src.completion_log();
+        for (bool last = false; !last;) {
+            last = done.load();
+            uint64_t upto = read_so_far.load();
+            for (; ended < upto; ++ended) log->completed({ended, engine::outcome::written});
+            log->checkpoint(sink_, errors_, {last, false, last});
+            std::this_thread::yield();
+        }
+    });
+    for (;;) {
+        std::vector<engine::item> batch(100);
+        size_t n = src.read(batch.data(), batch.size());
+        if (n == 0) break;
+        read_so_far += n;
+    }
+    done = true;
+    sink_thread.join();
+    EXPECT_EQ(read_so_far.load(), 150u);
+    EXPECT_EQ(src.redelivered(), 50u);
+    EXPECT_EQ(src.acknowledged(), 150u);
+    EXPECT_EQ(pending(), 0);
+}
+
 TEST_F(RedisSource, AnEntryWithoutTheFieldIsAFailedItem) {
     server_->run({"XADD", "work", "*", "other", "x"});
     redis_source src(options());

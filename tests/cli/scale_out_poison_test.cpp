@@ -51,7 +51,7 @@ protected:
                   "stages:\n  - " +
                   stage +
                   "\nsink: {type: lines, path: out.txt, append: true}\n"
-                  "errors: {type: jsonl, path: errors.jsonl}\n");
+                  "errors: {type: jsonl, path: errors.jsonl, append: true}\n");
         return "run " + (dir_ / "w.yaml").string();
     }
     /// Every innocent item is in the output, the poison is not, and nothing is left pending.

@@ -117,6 +117,8 @@ public:
              "seq k-1, 2k-1, .. crash the process (see crash); 0 = off"},
             {"crash", WPRUN_TYPE_STRING, "segv", false,
              "how crash_every crashes: segv, abort, exit (status 3) or hang (forever)"},
+            {"crash_payload", WPRUN_TYPE_STRING, "", false,
+             "an item with exactly this payload crashes the process (see crash); empty = off"},
             {"leak", WPRUN_TYPE_SIZE, "0", false, "bytes leaked (allocated, never freed) per item"},
             {"invalid_status_every", WPRUN_TYPE_INT, "0", false,
              "seq k-1, 2k-1, .. return status 7, which no host knows; 0 = off"},
@@ -145,6 +147,7 @@ public:
           knee_(non_negative(cfg, "knee", 0)),
           crash_every_(non_negative(cfg, "crash_every", 0)),
           crash_(parse_crash(cfg.get_string("crash", "segv"))),
+          crash_payload_(cfg.get_string("crash_payload", "")),
           leak_bytes_(cfg.get_size("leak", 0)),
           invalid_status_every_(non_negative(cfg, "invalid_status_every", 0)),
           emit_thread_every_(non_negative(cfg, "emit_thread_every", 0)),
@@ -171,6 +174,7 @@ public:
                 "chaos: stopped during injected latency (seq=" + std::to_string(j.seq) + ")");
         if (every(stall_every_, j.seq)) return stall(j, out);
         if (every(crash_every_, j.seq)) crash_now();
+        if (!crash_payload_.empty() && j.payload == crash_payload_) crash_now();
         if (leak_bytes_ > 0) leak();
         if (every(invalid_status_every_, j.seq))
             return {static_cast<wprun::status>(7), "chaos: injected invalid status 7"};
@@ -319,6 +323,7 @@ private:
     mutable std::atomic<int64_t> calls_{0};  // the one mutable part: calls in progress (knee)
     int64_t crash_every_;
     crash_kind crash_;
+    std::string crash_payload_;  // a poison item: the same input crashes on every delivery
     uint64_t leak_bytes_;
     mutable std::vector<void*> leaked_;  // guarded by leak_mutex_
     mutable std::mutex leak_mutex_;

@@ -51,6 +51,23 @@ std::string warnings_of(std::string_view yaml) {
     return text;
 }
 
+TEST(Lint, AQueueWorkerWhoseOutputsReplaceTheirFilesWarnsAtEach) {
+    std::string src =
+        "source: {type: redis, stream: work}\nstages:\n  - {name: s, processor: spin}\n";
+    std::string w = warnings_of(src +
+                                "sink: {type: lines, path: out.txt}\n"
+                                "errors: {type: jsonl, path: errors.jsonl}\n");
+    EXPECT_NE(w.find("p.yaml:4:7: warning: sink: the redis source acknowledges"), std::string::npos)
+        << w;
+    EXPECT_NE(w.find("p.yaml:5:9: warning: errors:"), std::string::npos) << w;
+    EXPECT_NE(w.find("add `append: true`"), std::string::npos) << w;
+    EXPECT_EQ(warnings_of(src + "sink: {type: jsonl, path: out.jsonl, append: true}\n"
+                                "errors: {type: jsonl, path: errors.jsonl, append: true}\n"),
+              "");
+    EXPECT_EQ(warnings_of(src + "sink: {type: redis, stream: results}\n"), "");  // errors: stderr
+    EXPECT_EQ(warnings_of(pipeline("", "{type: lines, path: out.txt}")), "");    // not a queue
+}
+
 TEST(Lint, PlainPipelineHasNoWarnings) {
     EXPECT_EQ(warnings_of(pipeline("    workers: 4\n")), "");
     EXPECT_EQ(warnings_of(pipeline("    workers: auto\n")), "");

@@ -40,6 +40,23 @@ TEST(ReportJson, SkippedCountsTheItemsAResumedRunDidNotRunAgain) {
     EXPECT_EQ(report_json(r).at("skipped"), 1234);
 }
 
+TEST(ReportJson, SourceAndSinkFiguresAreCountsOrSecondsAndShardIsNullUnsharded) {
+    run_record record = wprun::testing::recorded_run();
+    EXPECT_TRUE(report_json(record).at("shard").is_null());
+    EXPECT_TRUE(report_json(record).at("source_figures").empty());
+    record.source_figures = {{"redelivered", 12}, {"acknowledged", 2000}};
+    record.sink_figures = {{"backpressure_waits", 3}, {"backpressure_waited_seconds", 1.25}};
+    record.report.shard_index = 2;
+    record.report.shard_count = 3;
+    record.report.other_shards = 4000;
+    json r = report_json(record);
+    EXPECT_EQ(r.at("source_figures").at("redelivered"), 12);
+    EXPECT_TRUE(r.at("source_figures").at("redelivered").is_number_integer());
+    EXPECT_EQ(r.at("sink_figures").at("backpressure_waits"), 3);
+    EXPECT_EQ(r.at("sink_figures").at("backpressure_waited_seconds"), 1.25);
+    EXPECT_EQ(r.at("shard"), (json{{"index", 2}, {"count", 3}, {"other_shards_skipped", 4000}}));
+}
+
 TEST(ReportJson, LedgerAddsUp) {
     const json& l = report().at("ledger");
     auto n = [&](const char* k) { return l.at(k).get<uint64_t>(); };

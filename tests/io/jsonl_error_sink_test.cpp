@@ -33,11 +33,28 @@ TEST(JsonlErrorSink, WritesEveryFieldInOrder) {
               "\"payload\":\"x\"}\n");
 }
 
-TEST(JsonlErrorSink, SchemaHasOnlyPath) {
+TEST(JsonlErrorSink, SchemaHasPathAndAppend) {
     const auto& schema = jsonl_error_sink_schema();
-    ASSERT_EQ(schema.size(), 1u);
+    ASSERT_EQ(schema.size(), 2u);
     EXPECT_EQ(schema[0].name, "path");
     EXPECT_TRUE(schema[0].required);
+    EXPECT_EQ(schema[1].name, "append");
+}
+
+TEST(JsonlErrorSink, AppendKeepsWhatAnEarlierRunWrote) {
+    temp_dir dir;
+    for (const char* append : {"false", "true", "true"}) {
+        engine::io_spec spec;
+        spec.opts.set("path", "errors.jsonl");
+        spec.opts.set("append", append);
+        auto sink = make_jsonl_error_sink(spec, dir.path());
+        auto a = make_item(1, "x");
+        sink->write({a, "s", "e"});
+        sink->close();
+    }
+    std::string line =
+        "{\"seq\":1,\"stage\":\"s\",\"attempt\":0,\"error\":\"e\",\"payload\":\"x\"}\n";
+    EXPECT_EQ(read_file(dir / "errors.jsonl"), line + line + line);
 }
 
 }  // namespace

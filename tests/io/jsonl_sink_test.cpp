@@ -25,6 +25,21 @@ std::string write_items(std::initializer_list<const engine::item*> items) {
     return read_file(dir / "out.jsonl");
 }
 
+TEST(JsonlSink, AppendKeepsWhatAnEarlierRunWrote) {
+    temp_dir dir;
+    for (const char* append : {"false", "true"}) {
+        engine::io_spec spec;
+        spec.opts.set("path", "out.jsonl");
+        spec.opts.set("append", append);
+        auto sink = make_jsonl_sink(spec, dir.path());
+        auto a = make_item(3, "hello");
+        sink->write(a);
+        sink->close();
+    }
+    EXPECT_EQ(read_file(dir / "out.jsonl"),
+              "{\"seq\":3,\"payload\":\"hello\"}\n{\"seq\":3,\"payload\":\"hello\"}\n");
+}
+
 TEST(JsonlSink, WritesSeqKeyAndPayload) {
     auto a = make_item(3, "hello", "k/1");
     EXPECT_EQ(write_items({&a}), "{\"seq\":3,\"key\":\"k/1\",\"payload\":\"hello\"}\n");

@@ -46,6 +46,32 @@ protected:
             for (size_t i = 0; i < n; ++i) all.push_back(std::move(batch[i]));
         }
     }
+    /// Reads everything up to the end as the pipeline does, finishing each batch at once (the
+    /// source hands out a redelivered entry only after the one before was acknowledged); the
+    /// last checkpoint acknowledges the rest.
+    std::vector<engine::item> drain_finishing(redis_source& src) {
+        std::vector<engine::item> all;
+        engine::item_log* log = src.completion_log();
+        for (;;) {
+            std::vector<engine::item> batch(64);
+            size_t n = src.read(batch.data(), batch.size());
+            for (size_t i = 0; i < n; ++i) {
+                bool failed = batch[i].kind == engine::item_kind::failed;
+                log->completed(
+                    {all.size(), failed ? engine::outcome::failed : engine::outcome::written});
+                all.push_back(std::move(batch[i]));
+            }
+            log->checkpoint(sink_, errors_, {n == 0, false, n == 0});
+            if (n == 0) return all;
+        }
+    }
+    /// The delivery count of entry `id`.
+    long long deliveries(const std::string& id) {
+        return server_->run({"XPENDING", "work", "wprun", id, id, "1"})
+            ->element[0]
+            ->element[3]
+            ->integer;
+    }
     /// Tells the source's completion log that items [first, first + n) ended as `how`.
     void complete(redis_source& src,
                   uint64_t first,
@@ -118,6 +144,38 @@ TEST_F(RedisSource, ReadingAndAcknowledgingOnTwoThreadsLosesNothing) {
     EXPECT_EQ(pending(), 0);
 }
 
+TEST_F(RedisSource, RedeliveredEntriesWaitForTheSinkThreadsAcknowledgementOneByOne) {
+    add(150);
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "me", "COUNT", "50", "STREAMS", "work", ">"});
+    redis_source src(options("me"));  // ack_every 100 ms: the suspects are acknowledged at once
+    std::atomic<uint64_t> read_so_far{0};
+    std::atomic<bool> done{false};
+    std::thread sink_thread([&] {
+        uint64_t ended = 0;
+        engine::item_log* log = src.completion_log();
+        for (bool last = false; !last;) {
+            last = done.load();
+            uint64_t upto = read_so_far.load();
+            for (; ended < upto; ++ended) log->completed({ended, engine::outcome::written});
+            log->checkpoint(sink_, errors_, {last, false, last});
+            std::this_thread::yield();
+        }
+    });
+    for (;;) {
+        std::vector<engine::item> batch(100);
+        size_t n = src.read(batch.data(), batch.size());
+        if (n == 0) break;
+        read_so_far += n;
+    }
+    done = true;
+    sink_thread.join();
+    EXPECT_EQ(read_so_far.load(), 150u);
+    EXPECT_EQ(src.redelivered(), 50u);
+    EXPECT_EQ(src.acknowledged(), 150u);
+    EXPECT_EQ(pending(), 0);
+}
+
 TEST_F(RedisSource, AnEntryWithoutTheFieldIsAFailedItem) {
     server_->run({"XADD", "work", "*", "other", "x"});
     redis_source src(options());
@@ -158,12 +216,65 @@ TEST_F(RedisSource, WaitsWhileAnotherConsumerHoldsPendingEntriesThenTakesThemOve
     auto o = options();
     o.claim_idle = std::chrono::milliseconds(50);
     redis_source src(o);
-    auto items = drain(src);  // ends only once the dead consumer's entries were taken over
+    auto items = drain_finishing(src);  // ends once the dead consumer's entries were taken over
     ASSERT_EQ(items.size(), 50u);
     EXPECT_EQ(src.redelivered(), 50u);
-    complete(src, 0, 50);
     EXPECT_EQ(pending(), 0);
     EXPECT_NE(src.summary().find("50 entr(ies) redelivered"), std::string::npos) << src.summary();
+}
+
+TEST_F(RedisSource, ItsOwnPendingEntriesAreHandedOutAtOnceNotAfterClaimIdle) {
+    add(30);
+    // An earlier process named "me" (or a read whose reply was lost) left 20 entries pending
+    // with "me": the source reads them again first, without waiting for claim_idle (60 s).
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    server_->run({"XREADGROUP", "GROUP", "wprun", "me", "COUNT", "20", "STREAMS", "work", ">"});
+    redis_source src(options("me"));
+    auto items = drain_finishing(src);
+    ASSERT_EQ(items.size(), 30u);
+    EXPECT_EQ(items[0].payload.str(), "i0");
+    EXPECT_EQ(items[29].payload.str(), "i29");
+    EXPECT_EQ(src.redelivered(), 20u);
+    EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(RedisSource, RedeliveredEntriesGoOneAtATimeSoACrashCountsOnlyAgainstItsCause) {
+    add(3);
+    server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
+    redisReply* r =
+        server_->run({"XREADGROUP", "GROUP", "wprun", "me", "COUNT", "3", "STREAMS", "work", ">"});
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < 3; ++i)
+        ids.emplace_back(r->element[0]->element[1]->element[i]->element[0]->str);
+    redis_source src(options("me"));
+    std::vector<engine::item> batch(64);
+    ASSERT_EQ(src.read(batch.data(), batch.size()), 1u);  // one at a time
+    EXPECT_EQ(batch[0].payload.str(), "i0");
+    // Had the process died now, only i0 would have one more delivery against it.
+    EXPECT_EQ(deliveries(ids[0]), 2);
+    EXPECT_EQ(deliveries(ids[1]), 1);
+    EXPECT_EQ(deliveries(ids[2]), 1);
+    // Once i0 ended (and was acknowledged at once, without waiting for ack_every), the next.
+    src.completion_log()->completed({0, engine::outcome::written});
+    src.completion_log()->checkpoint(sink_, errors_, {false, false, false});
+    EXPECT_EQ(src.acknowledged(), 1u);
+    ASSERT_EQ(src.read(batch.data(), batch.size()), 1u);
+    EXPECT_EQ(batch[0].payload.str(), "i1");
+    EXPECT_EQ(deliveries(ids[2]), 1);
+}
+
+TEST_F(RedisSource, AfterAReconnectEntriesInFlightAreNotHandedOutTwice) {
+    add(10);
+    redis_source src(options("me"));
+    std::vector<engine::item> batch(10);
+    ASSERT_EQ(src.read(batch.data(), batch.size()), 10u);  // in flight, not acknowledged
+    server_->run({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});  // drops the source's link
+    add(5, "j");
+    auto rest = drain(src);
+    ASSERT_EQ(rest.size(), 5u);  // the 10 in flight are ours, not lost: not handed out again
+    EXPECT_EQ(rest[0].payload.str(), "j0");
+    EXPECT_EQ(src.redelivered(), 0u);
+    EXPECT_EQ(src.figures()[3], (figure{"reconnects", 1.0}));
 }
 
 TEST_F(RedisSource, AStopRequestEndsTheWaitForAnotherConsumersEntries) {
@@ -192,7 +303,7 @@ TEST_F(RedisSource, APoisonEntryGoesToTheErrorOutputAfterMaxDeliveries) {
     o.max_deliveries = 3;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // idle past claim_idle
     redis_source src(o);
-    auto items = drain(src);
+    auto items = drain_finishing(src);
     ASSERT_EQ(items.size(), 2u);
     size_t failed = 0;
     for (const auto& it : items)
@@ -204,7 +315,6 @@ TEST_F(RedisSource, APoisonEntryGoesToTheErrorOutputAfterMaxDeliveries) {
             EXPECT_EQ(it.payload.str(), "i0");
         }
     EXPECT_EQ(failed, 1u);
-    complete(src, 0, 2, engine::outcome::failed);
     EXPECT_EQ(pending(), 0);
 }
 

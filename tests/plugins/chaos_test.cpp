@@ -178,6 +178,14 @@ TEST(Chaos, CrashEverySegfaultsOnTheKthItem) {
 }
 #endif
 
+TEST(Chaos, CrashPayloadCrashesOnThatPayloadOnly) {
+    EXPECT_EQ(one({{"crash_payload", "poison"}, {"crash", "exit"}}, 0).status, WPRUN_OK);
+    fake_host host;
+    ASSERT_EQ(host.create("chaos", {{"crash_payload", "poison"}, {"crash", "exit"}}).status,
+              WPRUN_OK);
+    EXPECT_EXIT(host.process("poison", {}, 0, 1), ::testing::ExitedWithCode(3), "");
+}
+
 TEST(Chaos, CrashAbortAbortsAndCrashExitExitsWithThree) {
     EXPECT_EXIT(one({{"crash_every", "1"}, {"crash", "abort"}}, 0),
                 ::testing::KilledBySignal(SIGABRT), "");

@@ -82,6 +82,12 @@ run_outcome execute(const prepared_pipeline& p, const run_settings& settings) {
     out.failures = failures.kept();
     out.failures_seen = failures.seen();
     out.source_summary = source->summary();
+    if (const auto* r = dynamic_cast<const io::reported*>(source.get()))
+        out.source_figures = r->figures();
+    if (const auto* r = dynamic_cast<const io::reported*>(sink.get())) {
+        out.sink_summary = r->summary();
+        out.sink_figures = r->figures();
+    }
     return out;
 }
 

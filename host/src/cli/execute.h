@@ -13,6 +13,7 @@
 #include "cli/resume.h"
 #include "engine/pipeline.h"
 #include "engine/report.h"
+#include "io/figures.h"
 
 namespace wprun::cli {
 
@@ -33,6 +34,8 @@ struct run_outcome {
     uint64_t failures_seen = 0;
     bool nothing_to_resume = false;  ///< --resume found a finished run: nothing was run
     std::string source_summary;      ///< the source's own end-of-run line (engine::source)
+    std::string sink_summary;        ///< the sink's, when it has one (io::reported)
+    std::vector<io::figure> source_figures, sink_figures;  ///< for the JSON report
 };
 
 /// The engine's options for `spec` (ordering, deadline, grace, limits) and `settings`.

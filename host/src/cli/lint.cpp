@@ -177,6 +177,25 @@ void check_key_balance(const engine::pipeline_spec& spec,
                 "balance-key-without-keys");
 }
 
+/// A worker of a shared queue (the redis source) acknowledges what it wrote; restarted, a sink
+/// that replaces its file throws that away (lines, jsonl and the jsonl error output without
+/// `append`).
+void check_queue_outputs(const engine::pipeline_spec& spec, diagnostics& out) {
+    if (spec.source.type != "redis") return;
+    auto check = [&](const engine::io_spec& o, const char* role) {
+        if (o.type != "lines" && o.type != "jsonl") return;
+        if (o.opts.get_string("path", "-") == "-" || o.opts.get_bool("append")) return;
+        out.warning(o.where,
+                    fmt::format("{}: the redis source acknowledges each entry once it is written "
+                                "here, but a restarted worker replaces this file: add `append: "
+                                "true`, or the entries its earlier run wrote are gone",
+                                role),
+                    "queue-output-replaced");
+    };
+    check(spec.sink, "sink");
+    check(spec.errors, "errors");
+}
+
 }  // namespace
 
 diagnostics lint_pipeline(const prepared_pipeline& p, unsigned hardware_threads) {
@@ -196,6 +215,7 @@ diagnostics lint_pipeline(const prepared_pipeline& p, unsigned hardware_threads)
     check_window(p, out);
     check_unused_limiters(p.spec, out);
     check_rate_against_deadline(p.spec, out);
+    check_queue_outputs(p.spec, out);
     return out;
 }
 

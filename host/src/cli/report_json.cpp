@@ -83,6 +83,24 @@ json timeline_json(const run_record& r) {
     return {{"interval_seconds", r.timeline_interval}, {"points", std::move(points)}};
 }
 
+json figures_json(const std::vector<io::figure>& figures) {
+    json out = json::object();
+    for (const auto& [name, value] : figures) {
+        if (name.ends_with("_seconds"))
+            out[name] = value;
+        else
+            out[name] = static_cast<uint64_t>(value);
+    }
+    return out;
+}
+
+json shard_json(const engine::run_report& rep) {
+    if (rep.shard_count <= 1) return nullptr;
+    return {{"index", rep.shard_index},
+            {"count", rep.shard_count},
+            {"other_shards_skipped", rep.other_shards}};
+}
+
 json pipeline_json(const run_record& r) {
     return {{"name", r.name},      {"file", r.file},          {"source", r.source_type},
             {"sink", r.sink_type}, {"errors", r.errors_type}, {"ordered", r.report.ordered}};
@@ -155,6 +173,9 @@ json report_json(const run_record& r) {
             {"total", rep.total ? json(*rep.total) : json(nullptr)},
             {"ledger", ledger_json(rep.totals)},
             {"skipped", rep.skipped},
+            {"shard", shard_json(rep)},
+            {"source_figures", figures_json(r.source_figures)},
+            {"sink_figures", figures_json(r.sink_figures)},
             {"stages", std::move(stages)},
             {"failures", failures_json(r)},
             {"timeline", timeline_json(r)}};

@@ -109,6 +109,8 @@ run_record record_of(const prepared_pipeline& p, run_outcome&& o, const timeline
     r.timeline_interval = tl.interval();
     r.failures = std::move(o.failures);
     r.failures_seen = o.failures_seen;
+    r.source_figures = std::move(o.source_figures);
+    r.sink_figures = std::move(o.sink_figures);
     return r;
 }
 
@@ -184,6 +186,7 @@ int run_command(const std::string& file, const common_options& opts) {
         print_report(stderr, p.spec.name, outcome.report);
         if (!outcome.source_summary.empty())
             fmt::print(stderr, "wprun: {}\n", outcome.source_summary);
+        if (!outcome.sink_summary.empty()) fmt::print(stderr, "wprun: {}\n", outcome.sink_summary);
     }
     uint64_t stuck = stuck_at_exit(outcome.report);
     if (!opts.report.empty())

@@ -11,6 +11,7 @@
 #include "cli/failure_log.h"
 #include "cli/timeline.h"
 #include "engine/report.h"
+#include "io/figures.h"
 
 namespace wprun::cli {
 
@@ -24,6 +25,7 @@ struct run_record {
     double timeline_interval = 0;       ///< seconds between points (0: every tick)
     std::vector<failure_row> failures;  ///< the first ones, in the order they reached the sink
     uint64_t failures_seen = 0;         ///< all of them
+    std::vector<io::figure> source_figures, sink_figures;  ///< io::reported (redis source, sink)
 };
 
 }  // namespace wprun::cli

@@ -28,14 +28,15 @@ const std::vector<engine::field_schema>& jsonl_error_sink_schema() {
         {"path", WPRUN_TYPE_STRING, std::nullopt, true,
          "file to write, one {\"seq\",\"stage\",\"attempt\",\"error\",\"payload\",\"key\"} "
          "object per failed item (\"-\" = standard error; relative to the pipeline's folder)"},
+        {"append", WPRUN_TYPE_BOOL, "false", false, "add to the file instead of replacing it"},
     };
     return fields;
 }
 
 std::unique_ptr<engine::error_sink> make_jsonl_error_sink(const engine::io_spec& spec,
                                                           const std::filesystem::path& base_dir) {
-    return std::make_unique<jsonl_error_sink>(
-        open_output(spec, "path", base_dir, false, output_file::standard_error));
+    return std::make_unique<jsonl_error_sink>(open_output(
+        spec, "path", base_dir, spec.opts.get_bool("append"), output_file::standard_error));
 }
 
 }  // namespace wprun::io

@@ -23,14 +23,15 @@ const std::vector<engine::field_schema>& jsonl_sink_schema() {
         {"path", WPRUN_TYPE_STRING, std::nullopt, true,
          "file to write, one {\"seq\",\"key\",\"payload\"} object per line (\"-\" = standard "
          "output; relative to the pipeline's folder)"},
+        {"append", WPRUN_TYPE_BOOL, "false", false, "add to the file instead of replacing it"},
     });
     return fields;
 }
 
 std::unique_ptr<engine::sink> make_jsonl_sink(const engine::io_spec& spec,
                                               const std::filesystem::path& base_dir) {
-    return std::make_unique<jsonl_sink>(
-        open_output(spec, "path", base_dir, false, output_file::standard_output));
+    return std::make_unique<jsonl_sink>(open_output(
+        spec, "path", base_dir, spec.opts.get_bool("append"), output_file::standard_output));
 }
 
 }  // namespace wprun::io

@@ -44,12 +44,21 @@ public:
 
     void completed(const engine::completed_item& c) override {
         if (c.result != engine::outcome::cancelled) done_.push_back(c.seq);
+        std::lock_guard lock(src_.in_flight_mutex_);
+        if (src_.suspect_ != c.seq) return;
+        if (c.result != engine::outcome::cancelled) {
+            urgent_ = true;  // the source waits for this one: acknowledge at the next checkpoint
+        } else {
+            src_.suspect_.reset();  // it stays pending; the run is stopping
+            src_.suspect_done_.notify_all();
+        }
     }
     void checkpoint(engine::sink& out,
                     engine::error_sink& errors,
                     const engine::checkpoint_info& info) override {
         auto now = std::chrono::steady_clock::now();
-        if (done_.empty() || (!info.final && now - last_ < src_.o_.ack_every)) return;
+        if (done_.empty() || (!info.final && !urgent_ && now - last_ < src_.o_.ack_every)) return;
+        urgent_ = false;
         last_ = now;
         out.commit();  // what is acknowledged must have reached the outputs first
         errors.commit();
@@ -74,6 +83,10 @@ private:
             if (it == src_.in_flight_.end()) continue;
             src_.in_flight_ids_.erase(it->second);
             src_.in_flight_.erase(it);
+            if (src_.suspect_ == seq) {
+                src_.suspect_.reset();
+                src_.suspect_done_.notify_all();
+            }
         }
         acknowledged_ += xack.size() - 3;
         done_.clear();
@@ -84,6 +97,7 @@ private:
     std::vector<uint64_t> done_;
     std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
     std::atomic<uint64_t> acknowledged_{0};
+    bool urgent_ = false;  ///< the suspect ended: acknowledge without waiting for ack_every
 };
 
 redis_source::redis_source(redis_source_options o)
@@ -104,24 +118,42 @@ std::string redis_source::summary() const {
     return "redis source (consumer " + o_.consumer + "): " + std::to_string(redelivered_) +
            " entr(ies) redelivered from idle consumers, " + std::to_string(poisoned_) +
            " given up after " + std::to_string(o_.max_deliveries) + " deliveries, " +
-           std::to_string(acknowledged()) + " acknowledged";
+           std::to_string(acknowledged()) + " acknowledged, " + std::to_string(link_.reconnects()) +
+           " reconnect(s)";
+}
+
+std::vector<figure> redis_source::figures() const {
+    return {{"redelivered", static_cast<double>(redelivered_)},
+            {"given_up", static_cast<double>(poisoned_)},
+            {"acknowledged", static_cast<double>(acknowledged())},
+            {"reconnects", static_cast<double>(link_.reconnects())}};
 }
 
 size_t redis_source::read(engine::item* out, size_t max) {
-    while (!stop_.load()) {
-        auto now = std::chrono::steady_clock::now();
-        size_t n = 0;
-        if (now - last_claim_ >= std::max(o_.claim_idle / 4, std::chrono::milliseconds(100))) {
-            last_claim_ = now;
-            n = claim(out, max);
+    while (wait_for_suspect()) {
+        if (link_.reconnects() != reconnects_seen_) {
+            reconnects_seen_ = link_.reconnects();
+            recover_from_ = "0";
         }
-        if (n < max) n += read_new(out + n, max - n);
-        if (n > 0) return n;
-        n = claim(out, max);  // nothing new: is there work left behind by a dead consumer?
-        if (n > 0) return n;
+        if (recover_from_)
+            if (recover_own(out) > 0) return 1;
+        auto now = std::chrono::steady_clock::now();
+        if (claiming_ ||
+            now - last_claim_ >= std::max(o_.claim_idle / 4, std::chrono::milliseconds(100))) {
+            last_claim_ = now;
+            if (claim(out) > 0) return 1;
+        }
+        if (size_t n = read_new(out, max); n > 0) return n;
+        if (claim(out) > 0) return 1;  // nothing new: work left behind by a dead consumer?
         if (!others_pending()) return 0;
     }
     return 0;  // intake stopped (Ctrl-C, deadline): what was read finishes, the rest waits
+}
+
+bool redis_source::wait_for_suspect() {
+    std::unique_lock lock(in_flight_mutex_);
+    while (suspect_ && !stop_.load()) suspect_done_.wait_for(lock, std::chrono::milliseconds(50));
+    return !stop_.load();
 }
 
 // Entries of a [id, [field, value, ...]] array; an entry deleted meanwhile has no fields.
@@ -141,23 +173,70 @@ size_t redis_source::read_new(engine::item* out, size_t max) {
     return hand_out(entries, out);
 }
 
-size_t redis_source::claim(engine::item* out, size_t max) {
-    redis_reply r = link_.run({"XAUTOCLAIM", o_.stream, o_.group, o_.consumer,
-                               std::to_string(o_.claim_idle.count()), claim_cursor_, "COUNT",
-                               std::to_string(max)});
-    check(*r, link_, "XAUTOCLAIM");
-    if (!is_array(r.get()) || r->elements < 2) return 0;
-    claim_cursor_ = text_of(r->element[0]);
-    std::vector<entry> entries;
-    entries_of(r->element[1], o_.field, entries);
-    {
-        // Our own entries in flight are claimed too (XAUTOCLAIM sees any idle entry): they are
-        // being processed, not lost, so they are not handed out again.
-        std::lock_guard lock(in_flight_mutex_);
-        std::erase_if(entries, [&](const entry& e) { return in_flight_ids_.count(e.id) > 0; });
+// Finds an entry idle longer than claim_idle (XPENDING IDLE: the server scans, we do not) that
+// is not in flight here, and takes it over (XCLAIM, which checks the idle time again, so two
+// consumers never both get it). Only that one entry's delivery count grows.
+size_t redis_source::claim(engine::item* out) {
+    const std::string idle = std::to_string(o_.claim_idle.count());
+    std::string from = "-";
+    for (;;) {
+        redis_reply p = link_.run({"XPENDING", o_.stream, o_.group, "IDLE", idle, from, "+", "16"});
+        check(*p, link_, "XPENDING IDLE");
+        claiming_ = is_array(p.get()) && p->elements > 0;
+        if (!claiming_) return 0;
+        for (size_t i = 0; i < p->elements; ++i) {
+            const redisReply* row = p->element[i];  // [id, consumer, idle ms, deliveries]
+            if (!is_array(row) || row->elements < 2) continue;
+            std::string id = text_of(row->element[0]);
+            from = "(" + id;
+            {
+                std::lock_guard lock(in_flight_mutex_);  // ours, being processed: not lost
+                if (in_flight_ids_.count(id) > 0) continue;
+            }
+            redis_reply c = link_.run({"XCLAIM", o_.stream, o_.group, o_.consumer, idle, id});
+            check(*c, link_, "XCLAIM");
+            std::vector<entry> entries;
+            entries_of(c.get(), o_.field, entries);
+            if (!entries.empty()) return hand_out_suspect(std::move(entries.front()), out);
+        }  // taken by another consumer meanwhile, or deleted: look further
     }
-    if (entries.empty()) return 0;
-    std::vector<redis_command> ask;  // the delivery count of each claimed entry
+}
+
+size_t redis_source::hand_out_suspect(entry e, engine::item* out) {
+    std::vector<entry> one{std::move(e)};
+    count_deliveries(one);
+    ++redelivered_;
+    hand_out(one, out);
+    std::lock_guard lock(in_flight_mutex_);
+    suspect_ = next_seq_ - 1;
+    return 1;
+}
+
+size_t redis_source::recover_own(engine::item* out) {
+    while (recover_from_) {
+        redis_reply r = link_.run({"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", "1",
+                                   "STREAMS", o_.stream, *recover_from_});
+        check(*r, link_, "XREADGROUP (own pending entries)");
+        std::vector<entry> entries;
+        if (is_array(r.get()) && r->elements > 0 && is_array(r->element[0]) &&
+            r->element[0]->elements == 2)
+            entries_of(r->element[0]->element[1], o_.field, entries);
+        if (entries.empty()) {
+            recover_from_.reset();  // all of our pending entries were seen
+            return 0;
+        }
+        recover_from_ = entries.back().id;
+        {
+            std::lock_guard lock(in_flight_mutex_);  // those in flight here are not lost
+            std::erase_if(entries, [&](const entry& e) { return in_flight_ids_.count(e.id) > 0; });
+        }
+        if (!entries.empty()) return hand_out_suspect(std::move(entries.front()), out);
+    }
+    return 0;
+}
+
+void redis_source::count_deliveries(std::vector<entry>& entries) {
+    std::vector<redis_command> ask;  // the delivery count of each entry
     for (const entry& e : entries)
         ask.push_back({"XPENDING", o_.stream, o_.group, e.id, e.id, "1"});
     std::vector<redis_reply> counts = link_.run_all(ask);
@@ -167,8 +246,6 @@ size_t redis_source::claim(engine::item* out, size_t max) {
             c->element[0]->elements == 4)
             entries[i].deliveries = c->element[0]->element[3]->integer;
     }
-    redelivered_ += entries.size();
-    return hand_out(entries, out);
 }
 
 bool redis_source::others_pending() {

@@ -10,10 +10,14 @@
 // Cancelled items are not acknowledged: they stay pending and are delivered again.
 //
 // Entries left pending longer than `claim_idle` by consumers that died (or by this one, when a
-// reply was lost) are taken over with XAUTOCLAIM; an entry delivered more than `max_deliveries`
-// times becomes a failed item (so it reaches the error output and is acknowledged) instead of
-// looping forever. The source ends when a read blocked for `block` without a new entry and no
-// other consumer of the group holds pending entries.
+// reply was lost) are taken over (XPENDING IDLE, then XCLAIM); an entry delivered more than
+// `max_deliveries` times becomes a failed item (so it reaches the error output and is acknowledged)
+// instead of looping forever. At start and after every reconnect, the consumer reads its own
+// pending entries again (XREADGROUP from id 0): those of a read whose reply was lost when the
+// server went away (or of an earlier process with the same `consumer` name) are handed out (and
+// counted as redelivered) instead of waiting for `claim_idle`. The source ends when a read
+// blocked for `block` without a new entry and no other consumer of the group holds pending
+// entries.
 //
 // Thread-safety: `read` runs on the source thread, the completion log on the sink thread; each
 // has its own connection, and they share only the map of entries in flight (under a mutex).
@@ -21,10 +25,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -32,6 +38,7 @@
 
 #include "engine/source.h"
 #include "engine/spec.h"
+#include "io/figures.h"
 #include "io/redis_link.h"
 
 namespace wprun::io {
@@ -49,7 +56,7 @@ struct redis_source_options {
 /// "HOST-PID": the default consumer name (one per process).
 std::string default_consumer_name();
 
-class redis_source final : public engine::source {
+class redis_source final : public engine::source, public reported {
 public:
     /// Connects and creates the group when missing; throws std::runtime_error on failure.
     explicit redis_source(redis_source_options o);
@@ -57,6 +64,8 @@ public:
     size_t read(engine::item* out, size_t max) override;
     engine::item_log* completion_log() override;
     std::string summary() const override;
+    /// redelivered, given_up, acknowledged, reconnects.
+    std::vector<figure> figures() const override;
     void request_stop() noexcept override { stop_.store(true); }
 
     uint64_t redelivered() const noexcept { return redelivered_; }
@@ -67,7 +76,11 @@ public:
 private:
     class acknowledger;
 
-    size_t claim(engine::item* out, size_t max);
+    size_t claim(engine::item* out);
+    size_t recover_own(engine::item* out);
+    size_t hand_out_suspect(entry e, engine::item* out);
+    bool wait_for_suspect();
+    void count_deliveries(std::vector<entry>& entries);
     size_t read_new(engine::item* out, size_t max);
     bool others_pending();
     size_t hand_out(const std::vector<entry>& entries, engine::item* out);
@@ -81,7 +94,16 @@ private:
     std::atomic<bool> stop_{false};  ///< intake stopped: the next wait ends the input
     uint64_t next_seq_ = 0;
     uint64_t redelivered_ = 0, poisoned_ = 0;
-    std::string claim_cursor_ = "0-0";
+    /// Our own pending entries are read again (from this id) at start and after a reconnect:
+    /// a read whose reply was lost left entries pending with us that we never handed out.
+    std::optional<std::string> recover_from_ = "0";
+    uint64_t reconnects_seen_ = 0;
+    bool claiming_ = false;  ///< the last claim found idle entries: claim before reading new
+    /// The redelivered entry in flight (under in_flight_mutex_): redelivered entries go one at a
+    /// time, the next once this one was acknowledged, so that a crash counts a delivery only
+    /// against the entry that caused it.
+    std::optional<uint64_t> suspect_;
+    std::condition_variable suspect_done_;
     std::chrono::steady_clock::time_point last_claim_{};
 };
 

@@ -103,8 +103,8 @@ TEST_F(WorkerStartTest, AnOrderedRunEndsCleanlyWhenALaterStagesWorkerCannotStart
     expect_failed_with(r, "cannot start worker thread 2 of stage 'b': ");
     EXPECT_EQ(r.stages[0].workers, 4u);
     EXPECT_EQ(r.stages[1].workers, 1u);
-    for (size_t i = 0; i < sink.lines.size(); ++i)
-        ASSERT_EQ(sink.lines[i], std::to_string(i));  // what was written is still in order
+    for (size_t i = 1; i < sink.lines.size(); ++i)  // what was written is still in order
+        ASSERT_LT(std::stoull(sink.lines[i - 1]), std::stoull(sink.lines[i]));
 }
 
 /// Counts what it wrote, for another thread to see.

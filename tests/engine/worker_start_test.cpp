@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -105,6 +107,24 @@ TEST_F(WorkerStartTest, AnOrderedRunEndsCleanlyWhenALaterStagesWorkerCannotStart
     EXPECT_EQ(r.stages[1].workers, 1u);
     for (size_t i = 1; i < sink.lines.size(); ++i)  // what was written is still in order
         ASSERT_LT(std::stoull(sink.lines[i - 1]), std::stoull(sink.lines[i]));
+}
+
+TEST_F(WorkerStartTest, ADynamicStageWhoseMinimumCannotStartEndsCleanlyAndScalesNoFurther) {
+    counting_source src(200000);
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    auto a = make_stage<echo>("a", 1);
+    a.min_workers = 3;
+    a.max_workers = 6;
+    a.scale_up_after_ns = 1;  // would add a worker at every tick
+    a.start_thread = starter(calls, 3);
+    pipeline p({std::move(a)});
+    run_options o;
+    o.tick = std::chrono::milliseconds(1);
+    auto r = p.run(src, sink, errors, o);
+    expect_failed_with(r, "cannot start worker thread 3 of stage 'a': ");
+    EXPECT_EQ(calls->load(), 3);  // the cancelled run starts no worker in `scale`
+    EXPECT_EQ(r.stages[0].max_workers_seen, 2u);
+    EXPECT_TRUE(sink.closed);
 }
 
 /// Counts what it wrote, for another thread to see.

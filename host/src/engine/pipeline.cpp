@@ -223,6 +223,9 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
         for (auto& s : stages_) s->start_rest();
     } catch (const worker_start_error& e) {
         abandon_start(st, e.what(), begun, source_thread.has_value());
+    } catch (const std::exception& e) {  // say, out of memory: still no thread left blocked
+        abandon_start(st, std::string("cannot start the run: ") + e.what(), begun,
+                      source_thread.has_value());
     }
     spdlog::info("run started: {} stage(s){}", stages_.size(), options.ordered ? ", ordered" : "");
     supervise(st, options);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -198,19 +199,37 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     sink_feed feed(st, out, errors);
     if (!logged && out.cheap())  // before any thread may push
         st.queues.back()->deliver_to([&feed](item* items, size_t n) { feed.take(items, n); });
-    for (size_t i = 0; i < stages_.size(); ++i)
-        stages_[i]->start(*st.queues[i], *st.queues[i + 1], st.signals, options.ordered || logged,
-                          options.max_item_bytes);
+    // The sink first (if it cannot start, nothing else has), then one worker per stage, then
+    // the source (its first items find a worker everywhere), then the other workers: items flow
+    // while they start. Each stage is held open until all its workers started.
     std::thread sink_thread([&] {
         if (logged)
             write_sink_logged(st, out, errors);
         else
             write_sink(st, feed);
     });
-    std::thread source_thread([&] { read_source(st, src); });
+    std::optional<std::thread> source_thread;
+    size_t begun = 0;
+    try {
+        for (; begun < stages_.size(); ++begun)
+            stages_[begun]->begin(*st.queues[begun], *st.queues[begun + 1], st.signals,
+                                  options.ordered || logged, options.max_item_bytes);
+        try {
+            source_thread.emplace([&] { read_source(st, src); });
+        } catch (const std::exception& e) {
+            throw worker_start_error(std::string("cannot start the source thread: ") + e.what() +
+                                     "; lower workers: or raise ulimit -u");
+        }
+        for (auto& s : stages_) s->start_rest();
+    } catch (const worker_start_error& e) {
+        abandon_start(st, e.what(), begun, source_thread.has_value());
+    } catch (const std::exception& e) {  // say, out of memory: still no thread left blocked
+        abandon_start(st, std::string("cannot start the run: ") + e.what(), begun,
+                      source_thread.has_value());
+    }
     spdlog::info("run started: {} stage(s){}", stages_.size(), options.ordered ? ", ordered" : "");
     supervise(st, options);
-    source_thread.join();
+    if (source_thread) source_thread->join();
     for (auto& s : stages_) s->join();
     sink_thread.join();
     run_report report = snapshot(st);
@@ -222,6 +241,17 @@ run_report pipeline::run(source& src, sink& out, error_sink& errors, const run_o
     if (std::any_of(stages_.begin(), stages_.end(), stuck))
         keep_for_stuck_threads(std::move(holder));
     return report;
+}
+
+/// A thread could not start: the run fails and cancels; what started drains and ends. The queues
+/// nothing will close are closed here: the source's when it never started, and the output of
+/// each stage from `begun` on (those have no worker; no item exists yet when they are skipped).
+void pipeline::abandon_start(state& st, const std::string& problem, size_t begun, bool reading) {
+    spdlog::error("{}", problem);
+    st.signals.fail(stop_reason::error, problem);
+    for (auto& s : stages_) s->stop_starting();
+    if (!reading) st.queues.front()->producer_done();
+    for (size_t i = begun; i < stages_.size(); ++i) st.queues[i + 1]->producer_done();
 }
 
 void pipeline::supervise(state& st, const run_options& options) {

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/item_log.h"
@@ -83,6 +84,7 @@ private:
     void write_sink_logged(state& st, sink& out, error_sink& errors);
     void check_interrupts(state& st, const run_options& options);
     void supervise(state& st, const run_options& options);
+    void abandon_start(state& st, const std::string& problem, size_t begun, bool reading);
     run_report snapshot(const state& st) const;
     void keep_for_stuck_threads(std::unique_ptr<state> st);
 

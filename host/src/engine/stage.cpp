@@ -54,6 +54,15 @@ void stage::start(stage_queue& in,
                   run_signals& signals,
                   bool forward_markers,
                   uint64_t max_item_bytes) {
+    begin(in, out, signals, forward_markers, max_item_bytes);
+    start_rest();
+}
+
+void stage::begin(stage_queue& in,
+                  stage_queue& out,
+                  run_signals& signals,
+                  bool forward_markers,
+                  uint64_t max_item_bytes) {
     // spdlog's registry is built on first use; build it here, before any worker starts, so that
     // the workers' first log lines find it made (a thread start orders them after it). Its lazy
     // construction in the uninstrumented libspdlog is otherwise a data race report under TSan.
@@ -64,15 +73,43 @@ void stage::start(stage_queue& in,
     out_ = &out;
     signals_ = &signals;
     forward_markers_ = forward_markers;
-    unsigned n = dynamic() ? cfg_.min_workers : std::max(1u, cfg_.workers);
-    threads_.reserve(dynamic() ? cfg_.max_workers : n);
+    start_count_ = dynamic() ? cfg_.min_workers : std::max(1u, cfg_.workers);
+    threads_.reserve(dynamic() ? cfg_.max_workers : start_count_);
     started_ns_ = clock_.now_ns();
     if (cfg_.adaptive)
         gate_ = std::make_unique<adaptive_gate>(limit_params(*cfg_.adaptive), started_ns_);
-    std::lock_guard lock(start_mutex_);  // no worker may finish the stage before all started
-    for (unsigned i = 0; i < n; ++i) spawn();
+    // Held until start_rest: no worker may finish the stage before all have started, so the
+    // reported worker count never depends on how fast the first ones drained their input.
+    starting_ = std::unique_lock(start_mutex_);
+    spawn_at_start(0);
+}
+
+void stage::start_rest() {
+    for (unsigned i = static_cast<unsigned>(workers_.size()); i < start_count_; ++i)
+        spawn_at_start(i);
+    stop_starting();
     log_scope scope(cfg_.name);
-    spdlog::info("started {} worker(s)", n);
+    spdlog::info("started {} worker(s)", start_count_);
+}
+
+void stage::stop_starting() noexcept {
+    if (starting_.owns_lock()) starting_.unlock();
+}
+
+void stage::spawn_at_start(unsigned i) {
+    try {
+        spawn();
+    } catch (const std::exception& e) {
+        stop_starting();
+        throw worker_start_error("cannot start worker thread " + std::to_string(i + 1) +
+                                 " of stage '" + cfg_.name + "': " + e.what() +
+                                 "; lower workers: or raise ulimit -u");
+    }
+}
+
+std::thread stage::launch(worker& w) {
+    if (cfg_.start_thread) return cfg_.start_thread([this, &w] { work(w); });
+    return std::thread([this, &w] { work(w); });
 }
 
 bool stage::dynamic() const noexcept {
@@ -90,9 +127,13 @@ void stage::spawn(handover* inherited, std::optional<unsigned> lane) {
     w.emitter.max_bytes = max_item_bytes_;
     if (inherited != nullptr) w.inherited = std::move(*inherited);
     unsigned running = running_.fetch_add(1, std::memory_order_relaxed) + 1;
+    bool placed = false;
     try {
-        threads_.emplace_back([this, &w] { work(w); });
+        threads_.emplace_back();  // its place first: a thread that started is always kept
+        placed = true;
+        threads_.back() = launch(w);
     } catch (...) {
+        if (placed) threads_.pop_back();
         if (inherited != nullptr) *inherited = std::move(w.inherited);
         running_.fetch_sub(1, std::memory_order_relaxed);
         workers_.discard();  // never published: no other thread looked at it
@@ -142,6 +183,7 @@ unsigned stage::busy_workers() const noexcept {
 }
 
 void stage::join() {
+    stop_starting();  // else no worker could leave
     auto until = std::chrono::steady_clock::now() + stuck_join_wait;
     for (size_t i = 0; i < threads_.size(); ++i) {
         if (!threads_[i].joinable()) continue;

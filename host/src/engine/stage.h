@@ -21,9 +21,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -46,6 +48,16 @@
 #include "engine/stage_queue.h"
 
 namespace wprun::engine {
+
+/// Starts a thread running `body`; throws (std::system_error) when none can start. Empty in a
+/// stage_config: std::thread. Tests inject one that fails at the k-th call.
+using thread_starter = std::function<std::thread(std::function<void()>)>;
+
+/// A worker thread could not start (the process is out of threads): the message names the
+/// worker and the stage and says what to do.
+struct worker_start_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 /// A stage ready to run: the processor and how to run it.
 struct stage_config {
@@ -72,7 +84,8 @@ struct stage_config {
     std::optional<priority_spec> priority;  ///< priority lanes in the input queue
     /// Worker lanes in the input queue (`shared`: none); fixed `workers` only, no priority.
     balance_strategy balance = balance_strategy::shared;
-    clock* time = nullptr;  ///< nullptr: the system clock (tests inject a manual one)
+    clock* time = nullptr;        ///< nullptr: the system clock (tests inject a manual one)
+    thread_starter start_thread;  ///< empty: std::thread (tests inject one that fails)
     location where;
 };
 
@@ -84,14 +97,27 @@ public:
     stage(const stage&) = delete;
     stage& operator=(const stage&) = delete;
 
-    /// Starts the workers. `forward_markers`: send filtered/cancelled markers downstream (the
-    /// ordered sink needs them to complete a source item). An output larger than
-    /// `max_item_bytes` fails its input item.
+    /// Starts the workers: `begin` then `start_rest`. `forward_markers`: send filtered/cancelled
+    /// markers downstream (the ordered sink needs them to complete a source item). An output
+    /// larger than `max_item_bytes` fails its input item. Throws worker_start_error when a
+    /// thread cannot start (the workers already started still drain their input and finish).
     void start(stage_queue& in,
                stage_queue& out,
                run_signals& signals,
                bool forward_markers,
                uint64_t max_item_bytes = default_max_item_bytes);
+    /// Starts the first worker and holds the stage open (no worker can be the last out) until
+    /// `start_rest` or `stop_starting`: the pipeline starts the source between the two.
+    void begin(stage_queue& in,
+               stage_queue& out,
+               run_signals& signals,
+               bool forward_markers,
+               uint64_t max_item_bytes = default_max_item_bytes);
+    /// Starts the other workers (`workers`, or `min_workers` of a dynamic stage), then lets
+    /// workers leave. Throws worker_start_error (having let them leave) when a thread cannot start.
+    void start_rest();
+    /// Lets the workers leave without starting more (a run that could not start).
+    void stop_starting() noexcept;
     /// Called by the supervising thread each tick, with the stage's clock (`now_ns`). Dynamic
     /// stages: starts one more worker when the input has been backlogged long enough. Adaptive
     /// stages: closes the AIMD window (the concurrency limit may move). Stages with `timeout:`
@@ -127,6 +153,9 @@ private:
     /// `inherited` (moved back into it when no thread could start) and serves the stuck one's
     /// `lane` (balance: a lane per worker).
     void spawn(handover* inherited = nullptr, std::optional<unsigned> lane = std::nullopt);
+    /// `spawn` for worker `i` of the start; a failure becomes a worker_start_error.
+    void spawn_at_start(unsigned i);
+    std::thread launch(worker& w);
     void note_scale(int64_t at_ns, unsigned from, unsigned to, const char* reason);
     unsigned busy_workers() const noexcept;
     size_t next(worker& w, stage_queue::consumer& in, item* out, size_t max);
@@ -182,6 +211,8 @@ private:
     std::atomic<unsigned> running_{0};  // changed with start_mutex_ held; read anywhere
     // Held only to start a worker, to let one exit, and for the scale events: never per item.
     mutable std::mutex start_mutex_;
+    std::unique_lock<std::mutex> starting_;   // start_mutex_ from `begin` to `start_rest`
+    unsigned start_count_ = 0;                // the workers `start_rest` starts up to
     std::vector<scale_event> scaling_;        // with start_mutex_
     unsigned max_seen_ = 0;                   // with start_mutex_
     worker_scaler scaler_;                    // supervising thread only

@@ -24,14 +24,8 @@
 namespace {
 
 using wprun::testing::cli_fixture;
+using wprun::testing::lines_of;
 using wprun::testing::slurp;
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-}
 
 class Shard : public cli_fixture {
 protected:

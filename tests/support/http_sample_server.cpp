@@ -5,14 +5,13 @@
 //
 // The command gets WPRUN_SAMPLE_HTTP=http://127.0.0.1:PORT in its environment (the pipelines use
 // ${WPRUN_SAMPLE_HTTP}); the server stops when the command ends, and its exit status is ours.
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "support/http_test_server.h"
+#include "support/run_command.h"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -22,15 +21,5 @@ int main(int argc, char** argv) {
     wprun::testing::http_test_server server;
     std::string url = server.url("");
     ::setenv("WPRUN_SAMPLE_HTTP", url.c_str(), 1);
-    pid_t pid = ::fork();
-    if (pid < 0) return 2;
-    if (pid == 0) {
-        ::execvp(argv[1], argv + 1);
-        std::perror(argv[1]);
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return wprun::testing::run_command(argv + 1);
 }

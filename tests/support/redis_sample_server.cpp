@@ -8,8 +8,6 @@
 // ${WPRUN_SAMPLE_REDIS_PORT}); the server stops when the command ends, and its exit status is
 // ours. Without /usr/bin/redis-server the command runs without the variable (its redis samples
 // are then skipped, loudly).
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +15,7 @@
 #include <string>
 
 #include "support/redis_server.h"
+#include "support/run_command.h"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -30,15 +29,5 @@ int main(int argc, char** argv) {
     } else {
         std::fprintf(stderr, "redis_sample_server: %s\n", wprun::testing::redis_missing);
     }
-    pid_t pid = ::fork();
-    if (pid < 0) return 2;
-    if (pid == 0) {
-        ::execvp(argv[1], argv + 1);
-        std::perror(argv[1]);
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return wprun::testing::run_command(argv + 1);
 }

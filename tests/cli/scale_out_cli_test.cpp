@@ -229,9 +229,19 @@ pid_t spawn(const std::string& file, const std::string& err) {
     return pid;
 }
 
-int wait_for(pid_t pid) {
+/// The exit status of `pid` (minus the signal that ended it); a process still running after
+/// `limit_s` is killed (-9), so that a hang fails its test, with the process's stderr, instead
+/// of stopping the suite.
+int wait_for(pid_t pid, int limit_s = 100) {
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    for (int waited_ms = 0; ::waitpid(pid, &status, WNOHANG) == 0; waited_ms += 10) {
+        if (waited_ms >= limit_s * 1000) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            break;
+        }
+        ::usleep(10000);
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
@@ -275,9 +285,13 @@ TEST_F(RedisQueue, RedisKilledAndRestartedMidRunLosesNothing) {
                            "}\nstages:\n  - {name: pass, processor: chaos}\n"
                            "sink: {type: redis, port: " +
                            port() +
-                           ", stream: work, batch: 64, max_backlog: 3000, backlog_group: wprun}\n");
+                           ", stream: work, batch: 64, max_backlog: 3000, backlog_group: wprun, "
+                           "max_wait: 60s}\n");
+    // The worker's block outlasts the feeder's reconnect backoff (up to 2 s a try) plus its
+    // backlog poll (up to 1 s): else, on a slow machine, the worker ends while the feeder is
+    // still reconnecting (docs/scale-out.md, "Workers' block").
     write("w.yaml", "name: worker\nsource: {type: redis, port: " + port() +
-                        ", stream: work, consumer: w, block: 3s}\n"
+                        ", stream: work, consumer: w, block: 8s}\n"
                         "stages:\n  - {name: slow, processor: chaos, workers: 2, config: "
                         "{sleep: 100us}}\nsink: {type: lines, path: out-w.txt}\n");
     pid_t feeder = spawn((dir_ / "feed.yaml").string(), (dir_ / "feed.err").string());

@@ -82,6 +82,32 @@ protected:
         log->checkpoint(sink_, errors_, {true, false, true});
     }
     long long pending() { return server_->run({"XPENDING", "work", "wprun"})->element[0]->integer; }
+    /// Reads `src` to the end on this thread while another thread, as the pipeline's sink thread
+    /// would, reports every item read so far as written and checkpoints: the items read.
+    uint64_t read_with_a_sink_thread(redis_source& src) {
+        std::atomic<uint64_t> read_so_far{0};
+        std::atomic<bool> done{false};
+        std::thread sink_thread([&] {
+            uint64_t ended = 0;
+            engine::item_log* log = src.completion_log();
+            for (bool last = false; !last;) {
+                last = done.load();
+                uint64_t upto = read_so_far.load();
+                for (; ended < upto; ++ended) log->completed({ended, engine::outcome::written});
+                log->checkpoint(sink_, errors_, {last, false, last});
+                std::this_thread::yield();
+            }
+        });
+        for (;;) {
+            std::vector<engine::item> batch(100);
+            size_t n = src.read(batch.data(), batch.size());
+            if (n == 0) break;
+            read_so_far += n;
+        }
+        done = true;
+        sink_thread.join();
+        return read_so_far.load();
+    }
 
     std::unique_ptr<redis_server> server_;
     null_sink sink_;
@@ -118,28 +144,7 @@ TEST_F(RedisSource, ReadingAndAcknowledgingOnTwoThreadsLosesNothing) {
     auto o = options();
     o.ack_every = std::chrono::milliseconds(0);
     redis_source src(o);
-    std::atomic<uint64_t> read_so_far{0};
-    std::atomic<bool> done{false};
-    // The sink thread's part: acknowledges every item read so far, as the pipeline would.
-    std::thread sink_thread([&] {
-        uint64_t acked = 0;
-        engine::item_log* log = src.completion_log();
-        for (bool last = false; !last;) {
-            last = done.load();
-            uint64_t upto = read_so_far.load();
-            for (; acked < upto; ++acked) log->completed({acked, engine::outcome::written});
-            log->checkpoint(sink_, errors_, {last, false, last});
-        }
-    });
-    for (;;) {
-        std::vector<engine::item> batch(100);
-        size_t n = src.read(batch.data(), batch.size());
-        if (n == 0) break;
-        read_so_far += n;
-    }
-    done = true;
-    sink_thread.join();
-    EXPECT_EQ(read_so_far.load(), 3000u);
+    EXPECT_EQ(read_with_a_sink_thread(src), 3000u);
     EXPECT_EQ(src.acknowledged(), 3000u);
     EXPECT_EQ(pending(), 0);
 }
@@ -149,28 +154,7 @@ TEST_F(RedisSource, RedeliveredEntriesWaitForTheSinkThreadsAcknowledgementOneByO
     server_->run({"XGROUP", "CREATE", "work", "wprun", "0"});
     server_->run({"XREADGROUP", "GROUP", "wprun", "me", "COUNT", "50", "STREAMS", "work", ">"});
     redis_source src(options("me"));  // ack_every 100 ms: the suspects are acknowledged at once
-    std::atomic<uint64_t> read_so_far{0};
-    std::atomic<bool> done{false};
-    std::thread sink_thread([&] {
-        uint64_t ended = 0;
-        engine::item_log* log = src.completion_log();
-        for (bool last = false; !last;) {
-            last = done.load();
-            uint64_t upto = read_so_far.load();
-            for (; ended < upto; ++ended) log->completed({ended, engine::outcome::written});
-            log->checkpoint(sink_, errors_, {last, false, last});
-            std::this_thread::yield();
-        }
-    });
-    for (;;) {
-        std::vector<engine::item> batch(100);
-        size_t n = src.read(batch.data(), batch.size());
-        if (n == 0) break;
-        read_so_far += n;
-    }
-    done = true;
-    sink_thread.join();
-    EXPECT_EQ(read_so_far.load(), 150u);
+    EXPECT_EQ(read_with_a_sink_thread(src), 150u);
     EXPECT_EQ(src.redelivered(), 50u);
     EXPECT_EQ(src.acknowledged(), 150u);
     EXPECT_EQ(pending(), 0);
